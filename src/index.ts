@@ -1,0 +1,3 @@
+// The public API. Applications (apps/) import only from here.
+export { InputError } from "./errors.js";
+export * from "./volume/index.js";

@@ -1,0 +1,2 @@
+export * from "./affine.js";
+export * from "./volume.js";
