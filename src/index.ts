@@ -1,3 +1,5 @@
 // The public API. Applications (apps/) import only from here.
 export { InputError } from "./errors.js";
 export * from "./volume/index.js";
+export * from "./volume/orient.js";
+export * from "./volume/resample.js";

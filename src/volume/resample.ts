@@ -1,0 +1,436 @@
+import { InputError } from "../errors.js";
+import { invert4, type Mat4, multiply4 } from "./affine.js";
+import { type DType, Volume } from "./volume.js";
+
+export type InterpolationMode = "linear" | "nearest";
+
+export interface ResampleOptions {
+  /** New voxel sizes in mm along the voxel axes i, j, k. */
+  spacing?: readonly [number, number, number];
+  /** New shape [nx, ny, nz]. */
+  shape?: readonly [number, number, number];
+  /** "linear" (trilinear, float32 real values; the default) or "nearest" (stored type kept). */
+  mode?: InterpolationMode;
+  /** Value (real units) for output voxels whose centre falls outside the input's field of view. */
+  fill?: number;
+}
+
+/**
+ * A stand-in for every voxel array type that indexes to numbers. Reading any of the number-typed
+ * arrays through it is what the kernels do; bigint arrays are converted before they get here.
+ */
+type NumArray = { readonly length: number; readonly [i: number]: number };
+type NumOut = { [i: number]: number };
+
+/**
+ * Resamples to new voxel sizes and/or a new shape, keeping the orientation.
+ *
+ * Convention (one for all cases): output voxel (0,0,0) has its centre at input voxel (0,0,0)'s
+ * centre, and the voxel axes keep their directions, so the new affine is the old one with its
+ * columns scaled — `A′ = A · diag(s′ᵢ/sᵢ, s′ⱼ/sⱼ, s′ₖ/sₖ, 1)`, oblique affines included.
+ * - `spacing` only: along each axis, n′ = floor((n − ½)·s/s′) + 1, the most output centres that
+ *   fit inside the input's field of view (its voxel boxes, −½ … n−½ in input voxel units), so a
+ *   2× up-sampling of n voxels gives 2n, a 2× down-sampling ⌈n/2⌉, and no output voxel
+ *   falls outside the scan.
+ * - `shape` only: the first and last voxel centres of input and output coincide (s′ = s·(n−1)/(n′−1);
+ *   an axis of one output voxel keeps its spacing).
+ * - both: `spacing` sets the affine, `shape` the extent; centres beyond the input's field of view
+ *   get `fill`.
+ * Sample points inside the field of view but beyond the outermost centres take the edge value.
+ * "linear" returns float32 real values (scaling applied); "nearest" keeps the stored type and
+ * scaling (labels). A 4D volume is resampled volume by volume.
+ */
+export function resample(volume: Volume, opts: ResampleOptions): Volume {
+  const src = volume.shape;
+  const sp = volume.spacing;
+  const ratio = [1, 1, 1];
+  const outShape = [src[0]!, src[1]!, src[2]!];
+  for (let a = 0; a < 3; a++) {
+    const n = src[a]!;
+    const want = opts.shape?.[a];
+    if (want !== undefined && !(Number.isInteger(want) && want >= 1))
+      throw new InputError(
+        `resample: shape[${a}] must be a positive integer, got ${want}`,
+        volume.meta.source,
+      );
+    const s = opts.spacing?.[a];
+    if (s !== undefined) {
+      if (!(s > 0 && Number.isFinite(s)))
+        throw new InputError(`resample: spacing[${a}] must be positive, got ${s}`, volume.meta.source);
+      ratio[a] = s / (sp[a]! || 1);
+      outShape[a] = want ?? Math.floor((n - 0.5) / ratio[a]! + 1e-9) + 1;
+    } else if (want !== undefined) {
+      ratio[a] = want > 1 ? (n - 1) / (want - 1) : 1;
+      outShape[a] = want;
+    }
+  }
+  const scale = [
+    [ratio[0]!, 0, 0, 0],
+    [0, ratio[1]!, 0, 0],
+    [0, 0, ratio[2]!, 0],
+    [0, 0, 0, 1],
+  ].flat();
+  const affine = multiply4(volume.affine, scale);
+  return resampleGrid(volume, outShape, affine, scale, opts.mode ?? "linear", opts.fill ?? 0);
+}
+
+/**
+ * Resamples `volume` onto another grid — `shape` [nx, ny, nz] with voxel→world `affine` — e.g. to
+ * align a heat map or mask with a scan. Each output voxel centre is mapped through the inverse of
+ * the input affine; centres outside the input's field of view (−½ … n−½ voxels) get `fill` (real
+ * units). 4D volumes keep their 4th axis.
+ */
+export function resampleTo(
+  volume: Volume,
+  shape: readonly number[],
+  affine: Mat4,
+  mode: InterpolationMode = "linear",
+  fill = 0,
+): Volume {
+  if (shape.length < 3 || shape.slice(0, 3).some((n) => !(Number.isInteger(n) && n >= 1)))
+    throw new InputError(
+      `resampleTo: target shape [${shape.join(", ")}] is not a 3D shape`,
+      volume.meta.source,
+    );
+  let toInput: number[];
+  try {
+    toInput = multiply4(invert4(volume.affine), affine);
+  } catch {
+    throw new InputError("resampleTo: the volume's affine is singular", volume.meta.source);
+  }
+  return resampleGrid(volume, shape.slice(0, 3), affine, toInput, mode, fill);
+}
+
+/** `resample` as a transform object holding its parameters (MONAI's `Spacing`). */
+export class Resample {
+  constructor(readonly options: ResampleOptions) {}
+
+  apply(volume: Volume): Volume {
+    return resample(volume, this.options);
+  }
+
+  /** Back onto the grid of `reference` (the volume before `apply`), with the same mode. */
+  inverse(volume: Volume, reference: Volume): Volume {
+    return resampleTo(volume, reference.shape.slice(0, 3), reference.affine, this.options.mode ?? "linear");
+  }
+}
+
+/** The core: `toInput` maps output voxel indices to input voxel indices. */
+function resampleGrid(
+  volume: Volume,
+  outShape: readonly number[],
+  affine: Mat4,
+  toInput: Mat4,
+  mode: InterpolationMode,
+  fill: number,
+): Volume {
+  const inShape = volume.shape;
+  const nt = inShape.length > 3 ? inShape[3]! : 1;
+  const shape = inShape.length > 3 ? [...outShape, nt] : [...outShape];
+  const outCount = outShape[0]! * outShape[1]! * outShape[2]! * nt;
+  const axisAligned = [0, 1, 2].every((r) => [0, 1, 2].every((c) => r === c || toInput[r * 4 + c] === 0));
+  const meta = { ...volume.meta };
+
+  if (mode === "nearest") {
+    const comps = volume.dtype === "rgb24" ? 3 : 1;
+    const { slope, intercept } = volume.scaling;
+    const storedFill = storedValue(volume.dtype, (fill - intercept) / (slope || 1));
+    const Ctor = volume.data.constructor as new (n: number) => NumOut;
+    const out = new Ctor(outCount * comps);
+    const fillValue = typeof volume.data[0] === "bigint" ? BigInt(storedFill) : storedFill;
+    const run = axisAligned ? nearestAligned : nearestGeneral;
+    run(volume.data as unknown as NumArray, inShape, out, outShape, nt, comps, toInput, fillValue as number);
+    return new Volume({
+      data: out as never,
+      dtype: volume.dtype,
+      shape,
+      affine,
+      scaling: volume.scaling,
+      meta,
+    });
+  }
+  if (mode !== "linear") throw new InputError(`resample: unknown mode "${mode}" (use "linear" or "nearest")`);
+  if (volume.dtype === "rgb24")
+    throw new InputError("resample: linear interpolation of rgb24 is not supported");
+  // bigint voxels cannot take part in float arithmetic; use the real values for them.
+  const big = volume.dtype === "int64" || volume.dtype === "uint64";
+  const data = (big ? volume.real() : volume.data) as unknown as NumArray;
+  const slope = big ? 1 : volume.scaling.slope;
+  const intercept = big ? 0 : volume.scaling.intercept;
+  const out = new Float32Array(outCount);
+  const run = axisAligned ? linearAligned : linearGeneral;
+  run(data, inShape, out, outShape, nt, toInput, slope, intercept, fill);
+  return Volume.fromReal(out, shape, affine, meta);
+}
+
+function storedValue(dtype: DType, v: number): number {
+  if (dtype === "float32" || dtype === "float64") return v;
+  return Math.round(v);
+}
+
+/** Half a voxel beyond the outermost centres, with slack for rounding in the affine. */
+const EDGE = 0.5 + 1e-6;
+
+interface AxisTable {
+  /** Offsets (index × stride) of the lower and upper neighbour. */
+  lo: Int32Array;
+  hi: Int32Array;
+  /** Weight of the upper neighbour. */
+  w: Float64Array;
+  /** 1 where the sample point lies inside the input's field of view. */
+  inside: Uint8Array;
+  allInside: boolean;
+}
+
+/** Per-axis neighbours and weights for x = scale·o + offset, o = 0 … nOut−1. */
+function axisTable(
+  nIn: number,
+  nOut: number,
+  scale: number,
+  offset: number,
+  stride: number,
+  nearest: boolean,
+) {
+  const t: AxisTable = {
+    lo: new Int32Array(nOut),
+    hi: new Int32Array(nOut),
+    w: new Float64Array(nOut),
+    inside: new Uint8Array(nOut),
+    allInside: true,
+  };
+  for (let o = 0; o < nOut; o++) {
+    const x = scale * o + offset;
+    const inside = x >= -EDGE && x <= nIn - 1 + EDGE;
+    t.inside[o] = inside ? 1 : 0;
+    if (!inside) t.allInside = false;
+    const xc = Math.min(Math.max(x, 0), nIn - 1);
+    if (nearest) {
+      const i = Math.min(Math.floor(xc + 0.5), nIn - 1);
+      t.lo[o] = i * stride;
+      t.hi[o] = i * stride;
+      continue;
+    }
+    const i0 = Math.min(Math.floor(xc), nIn - 1);
+    const i1 = Math.min(i0 + 1, nIn - 1);
+    t.lo[o] = i0 * stride;
+    t.hi[o] = i1 * stride;
+    t.w[o] = xc - i0;
+  }
+  return t;
+}
+
+function linearAligned(
+  d: NumArray,
+  inShape: readonly number[],
+  out: Float32Array,
+  outShape: readonly number[],
+  nt: number,
+  m: Mat4,
+  slope: number,
+  intercept: number,
+  fill: number,
+): void {
+  const [nx, ny, nz] = inShape as [number, number, number];
+  const [ox, oy, oz] = outShape as [number, number, number];
+  const tx = axisTable(nx, ox, m[0]!, m[3]!, 1, false);
+  const ty = axisTable(ny, oy, m[5]!, m[7]!, nx, false);
+  const tz = axisTable(nz, oz, m[10]!, m[11]!, nx * ny, false);
+  const xlo = tx.lo;
+  const xhi = tx.hi;
+  const xw = tx.w;
+  const xin = tx.inside;
+  const xAll = tx.allInside;
+  const block = nx * ny * nz;
+  let o = 0;
+  for (let t = 0; t < nt; t++) {
+    const base = t * block;
+    for (let z = 0; z < oz; z++) {
+      const wz = tz.w[z]!;
+      const z0 = base + tz.lo[z]!;
+      const z1 = base + tz.hi[z]!;
+      for (let y = 0; y < oy; y++) {
+        if (!tz.inside[z] || !ty.inside[y]) {
+          out.fill(fill, o, o + ox);
+          o += ox;
+          continue;
+        }
+        const wy = ty.w[y]!;
+        const r00 = z0 + ty.lo[y]!;
+        const r01 = z0 + ty.hi[y]!;
+        const r10 = z1 + ty.lo[y]!;
+        const r11 = z1 + ty.hi[y]!;
+        const w00 = (1 - wz) * (1 - wy);
+        const w01 = (1 - wz) * wy;
+        const w10 = wz * (1 - wy);
+        const w11 = wz * wy;
+        for (let x = 0; x < ox; x++, o++) {
+          if (!xAll && !xin[x]) {
+            out[o] = fill;
+            continue;
+          }
+          const a = xlo[x]!;
+          const b = xhi[x]!;
+          const wx = xw[x]!;
+          const p = d[r00 + a]!;
+          const q = d[r01 + a]!;
+          const r = d[r10 + a]!;
+          const s = d[r11 + a]!;
+          const v =
+            w00 * (p + (d[r00 + b]! - p) * wx) +
+            w01 * (q + (d[r01 + b]! - q) * wx) +
+            w10 * (r + (d[r10 + b]! - r) * wx) +
+            w11 * (s + (d[r11 + b]! - s) * wx);
+          out[o] = v * slope + intercept;
+        }
+      }
+    }
+  }
+}
+
+function nearestAligned(
+  d: NumArray,
+  inShape: readonly number[],
+  out: NumOut,
+  outShape: readonly number[],
+  nt: number,
+  comps: number,
+  m: Mat4,
+  fill: number,
+): void {
+  const [nx, ny, nz] = inShape as [number, number, number];
+  const [ox, oy, oz] = outShape as [number, number, number];
+  const tx = axisTable(nx, ox, m[0]!, m[3]!, comps, true);
+  const ty = axisTable(ny, oy, m[5]!, m[7]!, comps * nx, true);
+  const tz = axisTable(nz, oz, m[10]!, m[11]!, comps * nx * ny, true);
+  const block = comps * nx * ny * nz;
+  let o = 0;
+  for (let t = 0; t < nt; t++) {
+    for (let z = 0; z < oz; z++) {
+      for (let y = 0; y < oy; y++) {
+        const row = t * block + tz.lo[z]! + ty.lo[y]!;
+        const rowInside = tz.inside[z] && ty.inside[y];
+        for (let x = 0; x < ox; x++) {
+          const inside = rowInside && tx.inside[x];
+          const p = row + tx.lo[x]!;
+          for (let c = 0; c < comps; c++) out[o++] = inside ? d[p + c]! : fill;
+        }
+      }
+    }
+  }
+}
+
+function linearGeneral(
+  d: NumArray,
+  inShape: readonly number[],
+  out: Float32Array,
+  outShape: readonly number[],
+  nt: number,
+  m: Mat4,
+  slope: number,
+  intercept: number,
+  fill: number,
+): void {
+  const [nx, ny, nz] = inShape as [number, number, number];
+  const [ox, oy, oz] = outShape as [number, number, number];
+  const sy = nx;
+  const sz = nx * ny;
+  const block = nx * ny * nz;
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11] = m as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  let o = 0;
+  for (let t = 0; t < nt; t++) {
+    const base = t * block;
+    for (let z = 0; z < oz; z++) {
+      for (let y = 0; y < oy; y++) {
+        // Step along the row instead of multiplying the affine per voxel.
+        let px = m1 * y + m2 * z + m3;
+        let py = m5 * y + m6 * z + m7;
+        let pz = m9 * y + m10 * z + m11;
+        for (let x = 0; x < ox; x++, o++, px += m0, py += m4, pz += m8) {
+          if (
+            px < -EDGE ||
+            py < -EDGE ||
+            pz < -EDGE ||
+            px > nx - 1 + EDGE ||
+            py > ny - 1 + EDGE ||
+            pz > nz - 1 + EDGE
+          ) {
+            out[o] = fill;
+            continue;
+          }
+          const cx = Math.min(Math.max(px, 0), nx - 1);
+          const cy = Math.min(Math.max(py, 0), ny - 1);
+          const cz = Math.min(Math.max(pz, 0), nz - 1);
+          const i0 = Math.min(Math.floor(cx), nx - 1);
+          const j0 = Math.min(Math.floor(cy), ny - 1);
+          const k0 = Math.min(Math.floor(cz), nz - 1);
+          const wx = cx - i0;
+          const wy = cy - j0;
+          const wz = cz - k0;
+          const di = i0 < nx - 1 ? 1 : 0;
+          const dj = j0 < ny - 1 ? sy : 0;
+          const dk = k0 < nz - 1 ? sz : 0;
+          const p = base + i0 + j0 * sy + k0 * sz;
+          const c00 = d[p]! + (d[p + di]! - d[p]!) * wx;
+          const c01 = d[p + dj]! + (d[p + dj + di]! - d[p + dj]!) * wx;
+          const c10 = d[p + dk]! + (d[p + dk + di]! - d[p + dk]!) * wx;
+          const c11 = d[p + dk + dj]! + (d[p + dk + dj + di]! - d[p + dk + dj]!) * wx;
+          const c0 = c00 + (c01 - c00) * wy;
+          const c1 = c10 + (c11 - c10) * wy;
+          out[o] = (c0 + (c1 - c0) * wz) * slope + intercept;
+        }
+      }
+    }
+  }
+}
+
+function nearestGeneral(
+  d: NumArray,
+  inShape: readonly number[],
+  out: NumOut,
+  outShape: readonly number[],
+  nt: number,
+  comps: number,
+  m: Mat4,
+  fill: number,
+): void {
+  const [nx, ny, nz] = inShape as [number, number, number];
+  const [ox, oy, oz] = outShape as [number, number, number];
+  const block = comps * nx * ny * nz;
+  let o = 0;
+  for (let t = 0; t < nt; t++) {
+    for (let z = 0; z < oz; z++) {
+      for (let y = 0; y < oy; y++) {
+        let px = m[1]! * y + m[2]! * z + m[3]!;
+        let py = m[5]! * y + m[6]! * z + m[7]!;
+        let pz = m[9]! * y + m[10]! * z + m[11]!;
+        for (let x = 0; x < ox; x++, px += m[0]!, py += m[4]!, pz += m[8]!) {
+          const inside =
+            px >= -EDGE &&
+            py >= -EDGE &&
+            pz >= -EDGE &&
+            px <= nx - 1 + EDGE &&
+            py <= ny - 1 + EDGE &&
+            pz <= nz - 1 + EDGE;
+          const i = Math.min(Math.max(Math.floor(px + 0.5), 0), nx - 1);
+          const j = Math.min(Math.max(Math.floor(py + 0.5), 0), ny - 1);
+          const k = Math.min(Math.max(Math.floor(pz + 0.5), 0), nz - 1);
+          const p = t * block + comps * (i + nx * (j + ny * k));
+          for (let c = 0; c < comps; c++) out[o++] = inside ? d[p + c]! : fill;
+        }
+      }
+    }
+  }
+}
