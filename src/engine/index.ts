@@ -1,0 +1,14 @@
+// The engine's public surface: build a graph, differentiate it, compile it to ONNX Runtime.
+export { grad, gradTrainable } from "./autodiff.js";
+export type { AnyTypedArray, DType } from "./ir/dtype.js";
+export { Graph, type Shape, Value } from "./ir/graph.js";
+export * from "./losses.js";
+export { type SerializeOptions, serialize } from "./onnx/serialize.js";
+export * from "./ops/index.js";
+export { type CompileOptions, compile, Program } from "./runtime/program.js";
+export {
+  availableProviders,
+  type ExecutionProvider,
+  type RuntimeOptions,
+  releaseSessions,
+} from "./runtime/session.js";
