@@ -1,0 +1,262 @@
+import { InputError } from "../errors.js";
+import { bootstrapAucCiFromGroups } from "./bootstrap.js";
+import { calibration } from "./calibration.js";
+import {
+  delongTest,
+  type PairedDelong,
+  type StructuralComponents,
+  structuralComponents,
+  zScore,
+} from "./delong.js";
+import { twoSidedP } from "./normal.js";
+import { aucFromGroups } from "./roc.js";
+import { scoreGroups } from "./score-groups.js";
+import { sensitivityAtSpecificityFromGroups } from "./threshold.js";
+
+/**
+ * Cases × findings, row-major (row = case, column = finding), as a model's (N, F) output. Labels
+ * are 1, 0 or NaN (not labelled for that finding: the case is left out of that finding only).
+ */
+export interface FindingMatrix {
+  rows: number;
+  cols: number;
+  data: ArrayLike<number>;
+}
+
+export function findingMatrix(rows: readonly (readonly number[])[]): FindingMatrix {
+  const cols = rows[0]?.length ?? 0;
+  const data = new Float64Array(rows.length * cols);
+  rows.forEach((r, i) => {
+    if (r.length !== cols) throw new InputError(`row ${i} has ${r.length} values, expected ${cols}`);
+    data.set(r, i * cols);
+  });
+  return { rows: rows.length, cols, data };
+}
+
+/** One finding's values over all cases. */
+export function column(m: FindingMatrix, j: number): Float64Array {
+  const out = new Float64Array(m.rows);
+  for (let i = 0; i < m.rows; i++) out[i] = m.data[i * m.cols + j]!;
+  return out;
+}
+
+function checkSameShape(a: FindingMatrix, b: FindingMatrix, what: string): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new InputError(`${what}: shape ${b.rows}×${b.cols} differs from the labels' ${a.rows}×${a.cols}`);
+  }
+}
+
+/** Mean of the defined values; null when none is defined. */
+export function macroMean(values: readonly (number | null)[]): number | null {
+  const defined = values.filter((v): v is number => v !== null);
+  return defined.length === 0 ? null : defined.reduce((s, v) => s + v, 0) / defined.length;
+}
+
+export interface MacroAuc {
+  /** AUC per finding; null where the cases lack positives or negatives for it. */
+  perFinding: (number | null)[];
+  /** Mean over the findings with a defined AUC (undefined ones are left out, not counted as 0.5). */
+  mean: number | null;
+  nEvaluated: number;
+}
+
+export function macroAuc(labels: FindingMatrix, probs: FindingMatrix): MacroAuc {
+  checkSameShape(labels, probs, "probabilities");
+  const perFinding: (number | null)[] = [];
+  for (let j = 0; j < labels.cols; j++)
+    perFinding.push(aucFromGroups(scoreGroups(column(labels, j), column(probs, j))));
+  return { perFinding, mean: macroMean(perFinding), nEvaluated: perFinding.filter((a) => a !== null).length };
+}
+
+/**
+ * Paired DeLong-type test of the difference of two models' macro-mean AUCs over findings that
+ * share cases. Each finding's paired DeLong variance is Σ_i c_i² with per-case terms
+ * c_i = (Δv_i − ΔAUC) / √(k(k−1)) (k = that finding's positives for a positive case, negatives for
+ * a negative one); the mean's variance is Σ_i (mean over findings of c_{f,i})², so a case's terms
+ * in different findings add before squaring, which carries the covariance between findings that
+ * comes from shared cases. With one finding this is exactly the paired DeLong test.
+ */
+export function delongMeanTest(
+  labels: FindingMatrix,
+  probsA: FindingMatrix,
+  probsB: FindingMatrix,
+): PairedDelong | null {
+  checkSameShape(labels, probsA, "probabilities A");
+  checkSameShape(labels, probsB, "probabilities B");
+  const influence = new Float64Array(labels.rows);
+  const influenceA = new Float64Array(labels.rows);
+  const influenceB = new Float64Array(labels.rows);
+  let sumA = 0;
+  let sumB = 0;
+  let evaluated = 0;
+  for (let j = 0; j < labels.cols; j++) {
+    const y = column(labels, j);
+    const a = structuralComponents(y, column(probsA, j));
+    const b = structuralComponents(y, column(probsB, j));
+    if (a === null || b === null) continue;
+    evaluated++;
+    sumA += a.auc;
+    sumB += b.auc;
+    addCaseTerms(influence, a, b);
+    // Each model's own variance: the same decomposition with the other model's terms set to 0.
+    addCaseTerms(influenceA, a, null);
+    addCaseTerms(influenceB, b, null);
+  }
+  if (evaluated === 0) return null;
+  // Terms were summed over findings; the mean divides each case's sum by the number of findings.
+  const f2 = evaluated * evaluated;
+  const variance = sumOfSquares(influence) / f2;
+  const varA = sumOfSquares(influenceA) / f2;
+  const varB = sumOfSquares(influenceB) / f2;
+  const aucA = sumA / evaluated;
+  const aucB = sumB / evaluated;
+  const diff = aucA - aucB;
+  const z = zScore(diff, variance);
+  return { aucA, aucB, diff, variance, varA, varB, covAB: (varA + varB - variance) / 2, z, p: twoSidedP(z) };
+}
+
+function addCaseTerms(into: Float64Array, a: StructuralComponents, b: StructuralComponents | null): void {
+  const m = a.v10.length;
+  const n = a.v01.length;
+  const dAuc = a.auc - (b?.auc ?? 0);
+  // With a single positive (negative) the sample variance is undefined; its term is taken as 0.
+  const sm = m > 1 ? Math.sqrt(m * (m - 1)) : Number.POSITIVE_INFINITY;
+  const sn = n > 1 ? Math.sqrt(n * (n - 1)) : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < m; i++) into[a.posIndex[i]!]! += (a.v10[i]! - (b?.v10[i] ?? 0) - dAuc) / sm;
+  for (let j = 0; j < n; j++) into[a.negIndex[j]!]! += (a.v01[j]! - (b?.v01[j] ?? 0) - dAuc) / sn;
+}
+
+function sumOfSquares(x: Float64Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return s;
+}
+
+/** Options of evaluateFindings; every default is a setting, not a constant. */
+export interface EvaluateOptions {
+  /** Finding names, one per column (default f0, f1, …). */
+  names?: readonly string[];
+  /** Bootstrap replicates for the AUC CIs (default 1000; 0 = no CIs). */
+  bootstrap?: number;
+  seed?: number;
+  /** CI coverage (default 0.95). */
+  level?: number;
+  /** Specificities at which to report sensitivity (default [0.9, 0.95]). */
+  specificities?: readonly number[];
+  /** Bins for the calibration error (default 10). */
+  calibrationBins?: number;
+  /** A second model's probabilities on the same cases: adds paired DeLong tests. */
+  compare?: FindingMatrix;
+}
+
+export interface FindingReport {
+  auc: number | null;
+  ci: [number, number] | null;
+  n_pos: number;
+  n_neg: number;
+  ece: number | null;
+  /** Keyed by the specificity as written ("0.9"). */
+  sensitivity_at_specificity: Record<
+    string,
+    { sensitivity: number; specificity: number; threshold: number | null } | null
+  >;
+  compare?: { auc_b: number | null; diff: number | null; z: number | null; p: number | null };
+}
+
+export interface EvalReport {
+  n_cases: number;
+  findings: Record<string, FindingReport>;
+  mean_auc: number | null;
+  n_findings_evaluated: number;
+  bootstrap: { replicates: number; seed: number; level: number; method: string };
+  compare?: {
+    mean_auc_b: number | null;
+    diff: number | null;
+    z: number | null;
+    p: number | null;
+    method: string;
+  };
+  note: string;
+}
+
+export const RESEARCH_NOTE = "medadapt is research software, not a medical device.";
+
+/** Everything `medadapt eval` reports, as plain JSON-ready data (Infinity thresholds become null). */
+export function evaluateFindings(
+  labels: FindingMatrix,
+  probs: FindingMatrix,
+  options: EvaluateOptions = {},
+): EvalReport {
+  checkSameShape(labels, probs, "probabilities");
+  if (options.compare) checkSameShape(labels, options.compare, "comparison probabilities");
+  const names = options.names ?? Array.from({ length: labels.cols }, (_, j) => `f${j}`);
+  if (names.length !== labels.cols) throw new InputError(`${names.length} names for ${labels.cols} findings`);
+  const replicates = options.bootstrap ?? 1000;
+  const seed = options.seed ?? 0;
+  const level = options.level ?? 0.95;
+  const specificities = options.specificities ?? [0.9, 0.95];
+  const findings: Record<string, FindingReport> = {};
+  const aucs: (number | null)[] = [];
+  const aucsB: (number | null)[] = [];
+  for (let j = 0; j < labels.cols; j++) {
+    const y = column(labels, j);
+    const p = column(probs, j);
+    const groups = scoreGroups(y, p);
+    const auc = aucFromGroups(groups);
+    aucs.push(auc);
+    // Each finding gets its own stream (seed + j) so adding a finding leaves the others' CIs alone.
+    const boot =
+      replicates > 0 ? bootstrapAucCiFromGroups(groups, { replicates, seed: seed + j, level }) : null;
+    const sens: FindingReport["sensitivity_at_specificity"] = {};
+    for (const s of specificities) {
+      const op = sensitivityAtSpecificityFromGroups(groups, s);
+      sens[String(s)] = op && { ...op, threshold: Number.isFinite(op.threshold) ? op.threshold : null };
+    }
+    const report: FindingReport = {
+      auc,
+      ci: boot?.ci ?? null,
+      n_pos: groups.nPos,
+      n_neg: groups.nNeg,
+      ece: calibration(y, p, options.calibrationBins ?? 10).ece,
+      sensitivity_at_specificity: sens,
+    };
+    if (options.compare) {
+      const pb = column(options.compare, j);
+      const aucB = aucFromGroups(scoreGroups(y, pb));
+      aucsB.push(aucB);
+      const t = delongTest(y, p, pb);
+      report.compare = { auc_b: aucB, diff: t?.diff ?? null, z: finiteOrNull(t?.z), p: t?.p ?? null };
+    }
+    findings[names[j]!] = report;
+  }
+  const out: EvalReport = {
+    n_cases: labels.rows,
+    findings,
+    mean_auc: macroMean(aucs),
+    n_findings_evaluated: aucs.filter((a) => a !== null).length,
+    bootstrap: {
+      replicates,
+      seed,
+      level,
+      method:
+        "stratified (positives and negatives resampled separately), percentile interval; finding j uses seed + j",
+    },
+    note: RESEARCH_NOTE,
+  };
+  if (options.compare) {
+    const t = delongMeanTest(labels, probs, options.compare);
+    out.compare = {
+      mean_auc_b: macroMean(aucsB),
+      diff: t?.diff ?? null,
+      z: finiteOrNull(t?.z),
+      p: t?.p ?? null,
+      method:
+        "paired DeLong per finding; for the mean, DeLong structural components summed per case over findings (covariance from shared cases included)",
+    };
+  }
+  return out;
+}
+
+function finiteOrNull(x: number | undefined): number | null {
+  return x === undefined || !Number.isFinite(x) ? null : x;
+}
