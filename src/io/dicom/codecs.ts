@@ -1,0 +1,101 @@
+/**
+ * Compressed frame decoders, each from an established package: libjpeg-turbo (JPEG baseline and
+ * 8-bit extended), jpeg-lossless-decoder-js (JPEG lossless), CharLS (JPEG-LS), OpenJPEG (JPEG
+ * 2000). The WASM builds ship inside the packages and load lazily, once, from local files.
+ */
+import { createRequire } from "node:module";
+import { Decoder as JpegLosslessDecoder } from "jpeg-lossless-decoder-js";
+
+const require = createRequire(import.meta.url);
+
+/** The part of the Emscripten codec classes medadapt uses (all three share it). */
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getDecodedBuffer(): Uint8Array;
+  getFrameInfo(): {
+    width: number;
+    height: number;
+    bitsPerSample: number;
+    componentCount: number;
+    isSigned: boolean;
+  };
+  delete(): void;
+}
+type WasmModule = Record<string, new () => WasmDecoder>;
+
+const modules = new Map<string, Promise<WasmModule>>();
+
+function loadWasm(pkg: string): Promise<WasmModule> {
+  let m = modules.get(pkg);
+  if (!m) {
+    const factory = require(`${pkg}/decodewasmjs`) as (opts: object) => Promise<WasmModule>;
+    const wasm = require.resolve(`${pkg}/decodewasm`);
+    m = factory({ locateFile: () => wasm });
+    modules.set(pkg, m);
+  }
+  return m;
+}
+
+export interface DecodedFrame {
+  /** Samples, interleaved when there are several components. */
+  samples: Uint8Array | Uint16Array | Int16Array;
+  width: number;
+  height: number;
+  components: number;
+}
+
+export type WasmCodec = "jpeg-baseline" | "jpeg-ls" | "jpeg-2000";
+
+const WASM: Record<WasmCodec, { pkg: string; cls: string }> = {
+  "jpeg-baseline": { pkg: "@cornerstonejs/codec-libjpeg-turbo-8bit", cls: "JPEGDecoder" },
+  "jpeg-ls": { pkg: "@cornerstonejs/codec-charls", cls: "JpegLSDecoder" },
+  "jpeg-2000": { pkg: "@cornerstonejs/codec-openjpeg", cls: "J2KDecoder" },
+};
+
+/** A ready decoder instance per codec, created on first use (module instantiation is async). */
+export class CodecSet {
+  #decoders = new Map<WasmCodec, WasmDecoder>();
+
+  async prepare(codec: WasmCodec): Promise<void> {
+    if (this.#decoders.has(codec)) return;
+    const { pkg, cls } = WASM[codec];
+    const mod = await loadWasm(pkg);
+    const Ctor = mod[cls];
+    if (!Ctor) throw new Error(`${pkg} has no ${cls}`);
+    this.#decoders.set(codec, new Ctor());
+  }
+
+  decodeWasm(codec: WasmCodec, encoded: Uint8Array): DecodedFrame {
+    const d = this.#decoders.get(codec);
+    if (!d) throw new Error(`codec ${codec} not prepared`);
+    d.getEncodedBuffer(encoded.length).set(encoded);
+    d.decode();
+    const info = d.getFrameInfo();
+    const raw = d.getDecodedBuffer();
+    // The decoded buffer is a view into WASM memory, reused by the next decode: copy it out.
+    const bytes = raw.slice();
+    const samples =
+      info.bitsPerSample > 8
+        ? info.isSigned
+          ? new Int16Array(bytes.buffer, 0, bytes.length >> 1)
+          : new Uint16Array(bytes.buffer, 0, bytes.length >> 1)
+        : bytes;
+    return { samples, width: info.width, height: info.height, components: info.componentCount };
+  }
+
+  decodeJpegLossless(encoded: Uint8Array, bitsAllocated: number): DecodedFrame {
+    const dec = new JpegLosslessDecoder();
+    const copy = encoded.slice();
+    const out = dec.decode(copy.buffer, 0, copy.length, bitsAllocated > 8 ? 2 : 1);
+    const buf =
+      out instanceof ArrayBuffer ? out : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+    const samples = bitsAllocated > 8 ? new Uint16Array(buf) : new Uint8Array(buf);
+    return { samples, width: dec.xDim, height: dec.yDim, components: dec.numComp };
+  }
+
+  dispose(): void {
+    for (const d of this.#decoders.values()) d.delete();
+    this.#decoders.clear();
+  }
+}

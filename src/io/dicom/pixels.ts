@@ -1,0 +1,221 @@
+/**
+ * Frame decoding: from a file's bytes to stored sample values in a preallocated output array.
+ * Compressed frames go through the codec packages (codecs.ts) or the RLE decoder (rle.ts); native
+ * frames are viewed in place. Stored values are then masked to BitsStored, sign-extended for
+ * signed data, inverted for MONOCHROME1, and colour turned into luminance.
+ */
+import type { CodecSet, DecodedFrame, WasmCodec } from "./codecs.js";
+import { type Fragment, frameBytes, framesOf } from "./fragments.js";
+import type { DicomHeader, PixelFormat } from "./header.js";
+import { decodeRle } from "./rle.js";
+
+type Samples = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+export type Writable =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array;
+
+/** The codec a header needs before its frames can be decoded, if any. */
+export function wasmCodecFor(h: DicomHeader): WasmCodec | undefined {
+  const e = h.syntax.encoding;
+  if (e === "jpeg-baseline" || e === "jpeg-extended") return "jpeg-baseline";
+  if (e === "jpeg-ls" || e === "jpeg-2000") return e;
+  return undefined;
+}
+
+/** Checks that a header's pixel format is one medadapt decodes; returns the problem otherwise. */
+export function formatProblem(h: DicomHeader): string | undefined {
+  const f = h.format;
+  if (![8, 16, 32].includes(f.bitsAllocated))
+    return `BitsAllocated ${f.bitsAllocated} is not supported (8, 16 or 32)`;
+  if (
+    f.bitsStored < 1 ||
+    f.bitsStored > f.bitsAllocated ||
+    f.highBit + 1 < f.bitsStored ||
+    f.highBit >= f.bitsAllocated
+  )
+    return `inconsistent BitsStored ${f.bitsStored} / HighBit ${f.highBit} for BitsAllocated ${f.bitsAllocated}`;
+  if (f.samplesPerPixel !== 1 && f.samplesPerPixel !== 3)
+    return `SamplesPerPixel ${f.samplesPerPixel} is not supported (1 or 3)`;
+  if (f.samplesPerPixel === 1 && !f.photometric.startsWith("MONOCHROME"))
+    return `photometric interpretation ${f.photometric} is not supported for one sample per pixel (palette colour images are refused)`;
+  const e = h.syntax.encoding;
+  if (e === "jpeg-baseline" && f.bitsAllocated !== 8)
+    return `JPEG baseline with BitsAllocated ${f.bitsAllocated} is not valid (8 expected)`;
+  if (e === "jpeg-extended" && f.bitsStored > 8)
+    return `12-bit JPEG Extended (${h.syntax.uid}) is not supported: no 12-bit lossy JPEG decoder is available; convert with e.g. dcmdjpeg first`;
+  if (e !== "native" && e !== "rle" && f.bitsAllocated === 32)
+    return `${h.syntax.name} with 32-bit samples is not supported`;
+  return undefined;
+}
+
+/** Bytes of one native frame, or the problem when the element is too short. */
+function nativeFrame(h: DicomHeader, bytes: Uint8Array, frame: number): Uint8Array {
+  const f = h.format;
+  const len = (f.rows * f.columns * f.samplesPerPixel * f.bitsAllocated) / 8;
+  const start = h.pixel.offset + frame * len;
+  if (start + len > h.pixel.offset + h.pixel.length || start + len > bytes.length)
+    throw new Error(
+      `pixel data holds ${h.pixel.length} bytes, too few for ${h.numberOfFrames} frame(s) of ${f.columns}×${f.rows}×${f.samplesPerPixel} at ${f.bitsAllocated} bits`,
+    );
+  return bytes.subarray(start, start + len);
+}
+
+/** A typed view of little- or big-endian sample bytes, copying only when alignment or byte order require it. */
+function viewSamples(raw: Uint8Array, bitsAllocated: number, bigEndian: boolean): Samples {
+  if (bitsAllocated === 8) return raw;
+  const width = bitsAllocated / 8;
+  let b = raw;
+  if (bigEndian || raw.byteOffset % width !== 0) b = raw.slice();
+  if (bigEndian) {
+    if (width === 2) {
+      for (let i = 0; i + 1 < b.length; i += 2) {
+        const t = b[i]!;
+        b[i] = b[i + 1]!;
+        b[i + 1] = t;
+      }
+    } else {
+      for (let i = 0; i + 3 < b.length; i += 4) {
+        let t = b[i]!;
+        b[i] = b[i + 3]!;
+        b[i + 3] = t;
+        t = b[i + 1]!;
+        b[i + 1] = b[i + 2]!;
+        b[i + 2] = t;
+      }
+    }
+  }
+  return width === 2
+    ? new Uint16Array(b.buffer, b.byteOffset, b.length >> 1)
+    : new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+}
+
+/** Per-file state while decoding: frames of encapsulated data are grouped once. */
+export class FrameSource {
+  readonly #h: DicomHeader;
+  readonly #bytes: Uint8Array;
+  readonly #codecs: CodecSet;
+  #frames: Fragment[][] | undefined;
+  /** Whether colour samples came out of a decoder that already converted YCbCr to RGB. */
+  decodedToRgb = false;
+
+  constructor(h: DicomHeader, bytes: Uint8Array, codecs: CodecSet) {
+    this.#h = h;
+    this.#bytes = h.bytes ?? bytes;
+    this.#codecs = codecs;
+  }
+
+  /** Interleaved stored samples of frame `f` (before masking), rows × columns × samples. */
+  samples(f: number): Samples {
+    const h = this.#h;
+    const fmt = h.format;
+    const enc = h.syntax.encoding;
+    if (enc === "native") {
+      const raw = nativeFrame(h, this.#bytes, f);
+      const s = viewSamples(raw, fmt.bitsAllocated, h.syntax.bigEndian === true);
+      return fmt.samplesPerPixel === 3 && fmt.planarConfiguration === 1 ? interleave(s) : s;
+    }
+    const encapsulated = h.pixel.encapsulated;
+    if (!encapsulated) throw new Error(`${h.syntax.name} requires encapsulated pixel data, found native`);
+    this.#frames ??= framesOf(this.#bytes, encapsulated, h.numberOfFrames);
+    const parts = this.#frames[f];
+    if (!parts || parts.length === 0)
+      throw new Error(
+        `frame ${f + 1} of ${h.numberOfFrames} has no compressed data (${this.#frames.length} found)`,
+      );
+    const data = frameBytes(this.#bytes, parts);
+    if (enc === "rle") {
+      const out = decodeRle(data, fmt.rows, fmt.columns, fmt.bitsAllocated, fmt.samplesPerPixel);
+      return viewSamples(out, fmt.bitsAllocated, false);
+    }
+    let d: DecodedFrame;
+    if (enc === "jpeg-lossless") d = this.#codecs.decodeJpegLossless(data, fmt.bitsAllocated);
+    else d = this.#codecs.decodeWasm(wasmCodecFor(h)!, data);
+    if (d.width !== fmt.columns || d.height !== fmt.rows || d.components !== fmt.samplesPerPixel)
+      throw new Error(
+        `compressed frame ${f + 1} is ${d.width}×${d.height}×${d.components}, header says ${fmt.columns}×${fmt.rows}×${fmt.samplesPerPixel}`,
+      );
+    this.decodedToRgb = enc !== "jpeg-lossless" && enc !== "jpeg-ls";
+    return d.samples;
+  }
+}
+
+function interleave(s: Samples): Samples {
+  const n = s.length / 3;
+  const out = new (s.constructor as new (n: number) => Samples)(s.length);
+  for (let p = 0; p < n; p++) {
+    out[3 * p] = s[p]!;
+    out[3 * p + 1] = s[n + p]!;
+    out[3 * p + 2] = s[2 * n + p]!;
+  }
+  return out;
+}
+
+export interface StoreOptions {
+  /** Apply slope/intercept while storing (float output). */
+  rescale?: { slope: number; intercept: number };
+  /** Colour samples are Y/Cb/Cr (take Y) rather than R/G/B (weigh them). */
+  ycbcr?: boolean;
+}
+
+/**
+ * Writes one frame's samples to `out` starting at `at`: BitsStored masking and sign extension,
+ * MONOCHROME1 inversion (within the stored range, so the type does not change), luminance for
+ * colour, and the optional rescale.
+ */
+export function storeFrame(
+  s: Samples,
+  fmt: PixelFormat,
+  out: Writable,
+  at: number,
+  opts: StoreOptions = {},
+): void {
+  const n = fmt.rows * fmt.columns;
+  const bits = fmt.bitsStored;
+  const shift = fmt.highBit + 1 - bits;
+  const invert = fmt.photometric === "MONOCHROME1";
+  const slope = opts.rescale?.slope ?? 1;
+  const intercept = opts.rescale?.intercept ?? 0;
+  const identity = slope === 1 && intercept === 0;
+  if (fmt.samplesPerPixel === 3) {
+    for (let p = 0; p < n; p++) {
+      const y = opts.ycbcr
+        ? s[3 * p]!
+        : Math.round(0.299 * s[3 * p]! + 0.587 * s[3 * p + 1]! + 0.114 * s[3 * p + 2]!);
+      out[at + p] = identity ? y : y * slope + intercept;
+    }
+    return;
+  }
+  const full = shift === 0 && bits === fmt.bitsAllocated;
+  // Fast path: the bit pattern already is the value in the output's own type.
+  if (full && !invert && identity && sameRepresentation(s, out, fmt.signed)) {
+    const view = new (out.constructor as new (b: ArrayBufferLike, o: number, l: number) => Writable)(
+      s.buffer,
+      s.byteOffset,
+      n,
+    );
+    out.set(view, at);
+    return;
+  }
+  const range = 2 ** bits;
+  const half = range / 2;
+  for (let p = 0; p < n; p++) {
+    let v = s[p]!;
+    if (!full) v = Math.floor(v / 2 ** shift) % range;
+    if (v < 0) v += range; // two's-complement views from signed decoders
+    if (fmt.signed && v >= half) v -= range;
+    if (invert) v = fmt.signed ? -1 - v : range - 1 - v;
+    out[at + p] = identity ? v : v * slope + intercept;
+  }
+}
+
+function sameRepresentation(s: Samples, out: Writable, signed: boolean): boolean {
+  const bytes = s.BYTES_PER_ELEMENT;
+  if (out instanceof Float32Array || bytes !== out.BYTES_PER_ELEMENT) return false;
+  const outSigned = out instanceof Int8Array || out instanceof Int16Array || out instanceof Int32Array;
+  return outSigned === signed;
+}

@@ -1,0 +1,339 @@
+/**
+ * The DICOM reader's entry points: `readDicom` (file, folder or folder tree → one Volume per
+ * series or sub-series) and `listDicomSeries` (headers only).
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { InputError } from "../../errors.js";
+import { type DType, Volume, type VolumeMeta } from "../../volume/volume.js";
+import { CodecSet } from "./codecs.js";
+import { resampleAlongK, uniformGrid } from "./geometry.js";
+import { type DicomHeader, NotAnImage, readHeader } from "./header.js";
+import { FrameSource, formatProblem, storeFrame, type Writable, wasmCodecFor } from "./pixels.js";
+import { buildStacks, type Stack } from "./series.js";
+
+export interface ReadDicomOptions {
+  /** SeriesInstanceUID to read; the others are skipped after their headers. */
+  series?: string;
+  /** Refuse anything larger (per file and per volume) before allocating. Default 2^30. */
+  maxVoxels?: number;
+  /** Resample unevenly spaced stacks onto a uniform grid (linear along k, float32 output). */
+  resampleNonUniform?: boolean;
+  /** Called as files are scanned and decoded; `total` is twice the number of files (scan + decode). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SeriesSummary {
+  uid: string;
+  description: string | undefined;
+  modality: string | undefined;
+  seriesNumber: number | undefined;
+  files: number;
+  slices: number;
+  /** Volumes the series reads as (more than one when it mixes orientations, sizes, …). */
+  volumes: number;
+  /** [columns, rows, slices(, time points)] of its largest volume. */
+  size: number[];
+  transferSyntaxes: string[];
+}
+
+const DEFAULT_MAX_VOXELS = 2 ** 30;
+
+interface Scan {
+  headers: DicomHeader[];
+  files: number;
+  skipped: { notDicom: number; noPixels: number };
+}
+
+async function collectFiles(path: string): Promise<{ files: string[]; single: boolean }> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(path);
+  } catch {
+    throw new InputError("no such file or folder", path);
+  }
+  if (st.isFile()) return { files: [path], single: true };
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) files.push(p);
+    }
+  };
+  await walk(path);
+  return { files, single: false };
+}
+
+async function scan(
+  path: string,
+  opts: ReadDicomOptions,
+  progressTotal: (n: number) => number,
+): Promise<Scan> {
+  const { files, single } = await collectFiles(path);
+  const maxVoxels = opts.maxVoxels ?? DEFAULT_MAX_VOXELS;
+  const headers: DicomHeader[] = [];
+  const skipped = { notDicom: 0, noPixels: 0 };
+  const total = progressTotal(files.length);
+  let done = 0;
+  for (const file of files) {
+    const bytes = await readFile(file);
+    try {
+      const h = readHeader(file, bytes);
+      const f = h.format;
+      const voxels = f.rows * f.columns * h.numberOfFrames;
+      if (voxels > maxVoxels)
+        throw new InputError(
+          `${f.columns}×${f.rows}×${h.numberOfFrames} frames = ${voxels} voxels exceeds the limit of ${maxVoxels} (maxVoxels)`,
+          file,
+        );
+      headers.push(h);
+    } catch (e) {
+      if (!(e instanceof NotAnImage)) throw e;
+      if (single) throw new InputError(e.message, file);
+      if (e.message.includes("without pixel data")) skipped.noPixels++;
+      else skipped.notDicom++;
+    }
+    opts.onProgress?.(++done, total);
+  }
+  if (headers.length === 0)
+    throw new InputError(
+      `no DICOM images found in ${files.length} file(s)${describeSkipped(skipped) ? ` (${describeSkipped(skipped)})` : ""}`,
+      path,
+    );
+  return { headers, files: files.length, skipped };
+}
+
+function describeSkipped(s: Scan["skipped"]): string {
+  const parts: string[] = [];
+  if (s.notDicom) parts.push(`${s.notDicom} not DICOM`);
+  if (s.noPixels) parts.push(`${s.noPixels} DICOM without pixel data`);
+  return parts.join(", ");
+}
+
+function stackShape(st: Stack): number[] {
+  const f = st.slices[0]!.header.format;
+  return st.nt > 1 ? [f.columns, f.rows, st.nz, st.nt] : [f.columns, f.rows, st.nz];
+}
+
+/** Lists the series under `path` (file, folder or tree) from headers only. */
+export async function listDicomSeries(path: string): Promise<SeriesSummary[]> {
+  const { headers } = await scan(path, {}, (n) => n);
+  const stacks = buildStacks(headers);
+  const out = new Map<string, SeriesSummary>();
+  for (const st of stacks) {
+    const h = st.slices[0]!.header;
+    const files = new Set(st.slices.map((s) => s.header.path));
+    const shape = stackShape(st);
+    const prev = out.get(st.seriesInstanceUID);
+    if (prev) {
+      prev.volumes++;
+      prev.slices += st.slices.length;
+      prev.files += files.size;
+      continue;
+    }
+    const all = headers.filter((x) => x.seriesInstanceUID === st.seriesInstanceUID);
+    out.set(st.seriesInstanceUID, {
+      uid: st.seriesInstanceUID,
+      description: h.seriesDescription,
+      modality: h.modality,
+      seriesNumber: h.seriesNumber,
+      files: files.size,
+      slices: st.slices.length,
+      volumes: 1,
+      size: shape,
+      transferSyntaxes: [...new Set(all.map((x) => x.syntax.uid))],
+    });
+  }
+  return [...out.values()];
+}
+
+/** Reads every series under `path` (or the one named by `opts.series`) into volumes. */
+export async function readDicom(path: string, opts: ReadDicomOptions = {}): Promise<Volume[]> {
+  let total = 0;
+  const { headers, skipped } = await scan(path, opts, (n) => {
+    total = 2 * n;
+    return total;
+  });
+  let stacks = buildStacks(headers);
+  if (opts.series !== undefined) {
+    const wanted = stacks.filter((s) => s.seriesInstanceUID === opts.series);
+    if (wanted.length === 0) {
+      const available = [...new Set(stacks.map((s) => s.seriesInstanceUID))].map((uid) => {
+        const h = headers.find((x) => x.seriesInstanceUID === uid)!;
+        return h.seriesDescription ? `${uid} (${h.seriesDescription})` : uid;
+      });
+      throw new InputError(`no series ${opts.series}; available: ${available.join(", ")}`, path);
+    }
+    stacks = wanted;
+  }
+  const codecs = new CodecSet();
+  const progress = { done: total / 2, total, files: new Set<string>() };
+  try {
+    const volumes: Volume[] = [];
+    for (const st of stacks) volumes.push(await decodeStack(st, opts, codecs, progress, path, skipped));
+    opts.onProgress?.(total, total);
+    return volumes;
+  } finally {
+    codecs.dispose();
+  }
+}
+
+function outputType(bitsAllocated: number, signed: boolean): { dtype: DType; make: (n: number) => Writable } {
+  if (bitsAllocated === 8)
+    return signed
+      ? { dtype: "int8", make: (n) => new Int8Array(n) }
+      : { dtype: "uint8", make: (n) => new Uint8Array(n) };
+  if (bitsAllocated === 16)
+    return signed
+      ? { dtype: "int16", make: (n) => new Int16Array(n) }
+      : { dtype: "uint16", make: (n) => new Uint16Array(n) };
+  return signed
+    ? { dtype: "int32", make: (n) => new Int32Array(n) }
+    : { dtype: "uint32", make: (n) => new Uint32Array(n) };
+}
+
+async function decodeStack(
+  st: Stack,
+  opts: ReadDicomOptions,
+  codecs: CodecSet,
+  progress: { done: number; total: number; files: Set<string> },
+  source: string,
+  skipped: Scan["skipped"],
+): Promise<Volume> {
+  const warnings = [...st.warnings];
+  const notes = [...st.notes];
+  const headers = [...new Set(st.slices.map((s) => s.header))];
+  for (const h of headers) {
+    if (h.defect) throw new InputError(h.defect, h.path);
+    const problem = formatProblem(h);
+    if (problem) throw new InputError(problem, h.path);
+  }
+  const first = st.slices[0]!;
+  const fmt = first.header.format;
+  const shape = stackShape(st);
+  const plane = fmt.rows * fmt.columns;
+  const voxels = plane * st.slices.length;
+  const maxVoxels = opts.maxVoxels ?? DEFAULT_MAX_VOXELS;
+  if (voxels > maxVoxels)
+    throw new InputError(
+      `series ${st.seriesInstanceUID} is ${shape.join("×")} = ${voxels} voxels, over the limit of ${maxVoxels} (maxVoxels)`,
+      source,
+    );
+
+  const shared = st.slices.every(
+    (s) => s.info.slope === first.info.slope && s.info.intercept === first.info.intercept,
+  );
+  const resample = !st.uniform && opts.resampleNonUniform === true;
+  const colour = fmt.samplesPerPixel === 3;
+  const toFloat = !colour && (!shared || resample);
+  let dtype: DType;
+  let data: Writable;
+  if (toFloat) {
+    dtype = "float32";
+    data = new Float32Array(voxels);
+    if (!shared) notes.push("rescale slope/intercept differ between slices: stored as float32 real values");
+  } else {
+    const t = outputType(
+      colour ? Math.min(fmt.bitsAllocated, 16) : fmt.bitsAllocated,
+      colour ? false : fmt.signed,
+    );
+    dtype = t.dtype;
+    data = t.make(voxels);
+  }
+  if (colour)
+    warnings.push(
+      `colour (${fmt.photometric}) converted to luminance (0.299 R + 0.587 G + 0.114 B, or Y of YCbCr)`,
+    );
+  if (fmt.photometric === "MONOCHROME1")
+    notes.push("MONOCHROME1 inverted to MONOCHROME2 within the stored range (higher value = brighter)");
+
+  for (const h of headers) {
+    const codec = wasmCodecFor(h);
+    if (codec) await codecs.prepare(codec);
+  }
+  // Decode file by file so each file is read once, whatever the slice order.
+  const byFile = new Map<DicomHeader, { frame: number; index: number }[]>();
+  st.slices.forEach((s, index) => {
+    const list = byFile.get(s.header) ?? [];
+    list.push({ frame: s.frame, index });
+    byFile.set(s.header, list);
+  });
+  for (const [h, frames] of byFile) {
+    const bytes = h.bytes ?? (await readFile(h.path));
+    const src = new FrameSource(h, bytes, codecs);
+    for (const { frame, index } of frames) {
+      const info = h.frames[frame]!;
+      try {
+        const samples = src.samples(frame);
+        storeFrame(samples, h.format, data, index * plane, {
+          rescale: toFloat ? { slope: info.slope, intercept: info.intercept } : undefined,
+          ycbcr: h.format.photometric.startsWith("YBR") && !src.decodedToRgb,
+        });
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(
+          `cannot decode frame ${frame + 1} (${h.syntax.name}): ${(e as Error).message ?? String(e)}`,
+          h.path,
+        );
+      }
+    }
+    if (!progress.files.has(h.path)) {
+      progress.files.add(h.path);
+      opts.onProgress?.(++progress.done, progress.total);
+    }
+  }
+
+  let affine = st.affine;
+  let finalShape = shape;
+  let out: Writable = data;
+  if (resample) {
+    const grid = uniformGrid(st.distances);
+    const real = data as Float32Array;
+    const planes = st.nt;
+    const resampled = new Float32Array(plane * grid.length * planes);
+    for (let t = 0; t < planes; t++) {
+      const src = real.subarray(t * plane * st.nz, (t + 1) * plane * st.nz);
+      resampled.set(resampleAlongK(src, plane, st.distances, grid), t * plane * grid.length);
+    }
+    out = resampled;
+    finalShape = st.nt > 1 ? [shape[0]!, shape[1]!, grid.length, st.nt] : [shape[0]!, shape[1]!, grid.length];
+    affine = resampledAffine(st, grid);
+    notes.push(
+      `resampled from ${st.nz} unevenly spaced slices to ${grid.length} at ${(grid[1]! - grid[0]!).toFixed(4)} mm (linear along k)`,
+    );
+  }
+
+  const h0 = first.header;
+  const rescaled = st.slices.some((s) => s.info.rescaled);
+  const meta: VolumeMeta = {
+    source,
+    modality: h0.modality,
+    seriesDescription: h0.seriesDescription,
+    seriesInstanceUID: st.seriesInstanceUID,
+    transferSyntax: h0.syntax.uid,
+    files: byFile.size,
+    notes,
+    warnings,
+  };
+  const units = h0.rescaleType ?? (h0.modality === "CT" && rescaled ? "HU" : undefined);
+  if (units && !colour) meta.units = units;
+  if (!st.uniform) meta.sliceGaps = st.gaps;
+  if (skipped.notDicom || skipped.noPixels) meta.skippedFiles = { ...skipped };
+  const scaling =
+    toFloat || colour
+      ? { slope: 1, intercept: 0 }
+      : { slope: first.info.slope, intercept: first.info.intercept };
+  return new Volume({ data: out, dtype, shape: finalShape, affine, scaling, meta });
+}
+
+/** The stack's affine with the k column rescaled to the uniform grid's step (same first slice). */
+function resampledAffine(st: Stack, grid: readonly number[]): number[] {
+  const a = [...st.affine];
+  const oldStep = (st.distances[st.nz - 1]! - st.distances[0]!) / (st.nz - 1);
+  const newStep = grid[1]! - grid[0]!;
+  for (const r of [0, 1, 2]) a[r * 4 + 2] = (a[r * 4 + 2]! * newStep) / oldStep;
+  return a;
+}
