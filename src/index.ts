@@ -3,3 +3,4 @@ export { InputError } from "./errors.js";
 export * from "./volume/index.js";
 export * from "./volume/orient.js";
 export * from "./volume/resample.js";
+export * from "./io/dicom/index.js";
