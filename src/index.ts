@@ -3,4 +3,8 @@ export { InputError } from "./errors.js";
 export * from "./volume/index.js";
 export * from "./volume/orient.js";
 export * from "./volume/resample.js";
+export * from "./eval/index.js";
 export * from "./io/dicom/index.js";
+export * from "./io/nifti/index.js";
+export { type ReadScanOptions, readScan, type ScanFormat, sniffFormat } from "./io/registry.js";
+export * from "./volume/stats.js";
