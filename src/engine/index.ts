@@ -1,5 +1,12 @@
 // The engine's public surface: build a graph, differentiate it, compile it to ONNX Runtime.
 export { grad, gradTrainable } from "./autodiff.js";
+export {
+  type CheckInput,
+  type GradCheckOptions,
+  type GradCheckReport,
+  gradCheck,
+  randn,
+} from "./gradcheck.js";
 export type { AnyTypedArray, DType } from "./ir/dtype.js";
 export { Graph, type Shape, Value } from "./ir/graph.js";
 export * from "./losses.js";
