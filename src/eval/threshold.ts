@@ -9,10 +9,11 @@ export interface OperatingPoint {
 
 /**
  * Sensitivity at a required specificity. Rule: among the thresholds the data allow (each distinct
- * score, plus +Infinity), take the lowest one whose specificity is at least `specificity`, i.e.
- * whose false positives number at most ⌊nNeg · (1 − specificity)⌋ (computed in counts, so 0.9 of
- * 10 negatives allows exactly 1); it has the highest sensitivity among them. No interpolation
- * between ROC points: the reported threshold achieves the reported pair on these cases.
+ * score, plus +Infinity), keep those whose specificity is at least `specificity`, i.e. whose false
+ * positives number at most ⌊nNeg · (1 − specificity)⌋ (counted, so 0.9 of 10 negatives allows
+ * exactly 1); report the one with the highest sensitivity and, among equally sensitive ones, the
+ * highest threshold (best specificity). No interpolation between ROC points: the reported
+ * threshold achieves the reported pair on these cases.
  * Null when a class is absent.
  */
 export function sensitivityAtSpecificity(
@@ -42,9 +43,13 @@ export function sensitivityAtSpecificityFromGroups(
     tp += groups.posCount[g]!;
     fp += groups.negCount[g]!;
     if (fp > maxFp) break;
-    threshold = groups.values[g]!;
-    bestTp = tp;
-    bestFp = fp;
+    // Only a gain in sensitivity moves the threshold down: among equally sensitive thresholds
+    // the highest one has the best specificity.
+    if (tp > bestTp) {
+      threshold = groups.values[g]!;
+      bestTp = tp;
+      bestFp = fp;
+    }
   }
   return { threshold, sensitivity: bestTp / nPos, specificity: 1 - bestFp / nNeg };
 }
