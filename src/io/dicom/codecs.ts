@@ -31,7 +31,8 @@ function loadWasm(pkg: string): Promise<WasmModule> {
   if (!m) {
     const factory = require(`${pkg}/decodewasmjs`) as (opts: object) => Promise<WasmModule>;
     const wasm = require.resolve(`${pkg}/decodewasm`);
-    m = factory({ locateFile: () => wasm });
+    // The codecs log progress to stdout by default; a library must stay quiet.
+    m = factory({ locateFile: () => wasm, print: () => {}, printErr: () => {} });
     modules.set(pkg, m);
   }
   return m;
@@ -86,7 +87,8 @@ export class CodecSet {
 
   decodeJpegLossless(encoded: Uint8Array, bitsAllocated: number): DecodedFrame {
     const dec = new JpegLosslessDecoder();
-    const copy = encoded.slice();
+    // A private copy: the decoder reads from offset 0 of the ArrayBuffer (a Buffer's slice() is a view).
+    const copy = new Uint8Array(encoded);
     const out = dec.decode(copy.buffer, 0, copy.length, bitsAllocated > 8 ? 2 : 1);
     const buf =
       out instanceof ArrayBuffer ? out : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);

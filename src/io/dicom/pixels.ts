@@ -70,7 +70,8 @@ function viewSamples(raw: Uint8Array, bitsAllocated: number, bigEndian: boolean)
   if (bitsAllocated === 8) return raw;
   const width = bitsAllocated / 8;
   let b = raw;
-  if (bigEndian || raw.byteOffset % width !== 0) b = raw.slice();
+  // Copy with the Uint8Array constructor: a Buffer's slice() is a view, and the swap is in place.
+  if (bigEndian || raw.byteOffset % width !== 0) b = new Uint8Array(raw);
   if (bigEndian) {
     if (width === 2) {
       for (let i = 0; i + 1 < b.length; i += 2) {
