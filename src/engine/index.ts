@@ -12,10 +12,11 @@ export { Graph, type Shape, Value } from "./ir/graph.js";
 export * from "./losses.js";
 export { type SerializeOptions, serialize } from "./onnx/serialize.js";
 export * from "./ops/index.js";
-export { type CompileOptions, compile, Program } from "./runtime/program.js";
+export { type CompileOptions, compile, Program, TrainStep } from "./runtime/program.js";
 export {
   availableProviders,
   type ExecutionProvider,
   type RuntimeOptions,
   releaseSessions,
 } from "./runtime/session.js";
+export { compileTrainStep } from "./runtime/train.js";

@@ -150,10 +150,10 @@ export class Graph {
     return outputs;
   }
 
-  /** Trainable parameters' current values, by name (the map an optimizer updates). */
-  trainableValues(): Map<string, AnyTypedArray> {
-    const m = new Map<string, AnyTypedArray>();
-    for (const p of this.params) if (p.trainable && p.data) m.set(p.name, p.data);
+  /** Trainable float32 parameters' current values, by name (the map an optimizer updates in place). */
+  trainableValues(): Map<string, Float32Array> {
+    const m = new Map<string, Float32Array>();
+    for (const p of this.params) if (p.trainable && p.data instanceof Float32Array) m.set(p.name, p.data);
     return m;
   }
 

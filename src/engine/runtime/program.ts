@@ -60,3 +60,36 @@ export class Program {
 export function compile(outputs: Record<string, Value>, opts: CompileOptions = {}): Promise<Program> {
   return Program.create(outputs, opts);
 }
+
+/** One compiled training step: loss and the gradients of the trainable parameters in one run. */
+export class TrainStep {
+  private constructor(
+    readonly program: Program,
+    /** Trainable parameters, by name (their `data` is what an optimizer updates). */
+    readonly params: ReadonlyMap<string, Value>,
+  ) {}
+
+  static async create(
+    loss: Value,
+    grads: Record<string, Value>,
+    extra: Record<string, Value>,
+    opts: CompileOptions,
+  ): Promise<TrainStep> {
+    const outputs: Record<string, Value> = { ...extra, loss };
+    for (const [name, gv] of Object.entries(grads)) outputs[`grad.${name}`] = gv;
+    const params = new Map(Object.keys(grads).map((n) => [n, loss.graph.paramByName(n) as Value]));
+    return new TrainStep(await compile(outputs, opts), params);
+  }
+
+  /** Runs the step; `grads` maps parameter names to gradients (ready for `optimizer.step`). */
+  async run(feeds: Record<string, AnyTypedArray>): Promise<{
+    loss: number;
+    grads: Map<string, Float32Array>;
+    outputs: Record<string, AnyTypedArray>;
+  }> {
+    const out = await this.program.run(feeds);
+    const grads = new Map<string, Float32Array>();
+    for (const name of this.params.keys()) grads.set(name, out[`grad.${name}`] as Float32Array);
+    return { loss: Number((out.loss as Float32Array)[0]), grads, outputs: out };
+  }
+}
