@@ -10,6 +10,7 @@ export {
 export type { AnyTypedArray, DType } from "./ir/dtype.js";
 export { Graph, type Shape, Value } from "./ir/graph.js";
 export * from "./losses.js";
+export { saveOnnx } from "./onnx/save.js";
 export { type SerializeOptions, serialize } from "./onnx/serialize.js";
 export * from "./ops/index.js";
 export { type CompileOptions, compile, Program, TrainStep } from "./runtime/program.js";

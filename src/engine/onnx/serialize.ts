@@ -15,6 +15,8 @@ export interface SerializeOptions {
   externalDataThreshold?: number;
   /** File name (relative to the model) of the external data; needed when external data is used. */
   externalDataLocation?: string;
+  /** Write trainable parameters as initializers too (a deployable model with no weight inputs). */
+  freezeParams?: boolean;
 }
 
 export interface Serialized {
@@ -62,10 +64,9 @@ export function serialize(outputs: Record<string, Value>, opts: SerializeOptions
   for (const [, v] of outs) used.set(v.id, v);
   const graph = (outs[0] as [string, Value])[1].graph;
 
-  const feeds = [...graph.inputs, ...graph.params.filter((p) => p.trainable)].filter((v) => used.has(v.id));
-  const initValues = [...used.values()].filter(
-    (v) => v.kind === "const" || (v.kind === "param" && !v.trainable),
-  );
+  const fed = (p: Value) => p.trainable && !opts.freezeParams;
+  const feeds = [...graph.inputs, ...graph.params.filter(fed)].filter((v) => used.has(v.id));
+  const initValues = [...used.values()].filter((v) => v.kind === "const" || (v.kind === "param" && !fed(v)));
 
   const initializers: { name: string; dtype: DType; shape: Shape; data: AnyTypedArray }[] = initValues.map(
     (v) => ({
