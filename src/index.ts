@@ -8,3 +8,7 @@ export * from "./io/dicom/index.js";
 export * from "./io/nifti/index.js";
 export { type ReadScanOptions, readScan, type ScanFormat, sniffFormat } from "./io/registry.js";
 export * from "./volume/stats.js";
+export * from "./volume/croppad.js";
+export * from "./volume/normalize.js";
+export * from "./volume/slices.js";
+export * from "./volume/window.js";

@@ -219,6 +219,75 @@ function axisTable(
   return t;
 }
 
+/**
+ * One input slice (from `base`) interpolated along x into `rows`, then along y into `dst`.
+ * The loops are small per-row functions on purpose: V8 optimises them by call count with full
+ * type feedback, where one big loop nest would be compiled on-stack mid-way and deoptimise.
+ */
+function interpolatePlane(
+  d: NumArray,
+  base: number,
+  nx: number,
+  ny: number,
+  tx: AxisTable,
+  ty: AxisTable,
+  rows: Float64Array,
+  dst: Float64Array,
+): void {
+  const ox = tx.lo.length;
+  const oy = ty.lo.length;
+  for (let j = 0; j < ny; j++) lerpGather(d, base + j * nx, tx, rows, j * ox);
+  for (let y = 0; y < oy; y++) lerpRows(rows, ty.lo[y]! * ox, ty.hi[y]! * ox, ty.w[y]!, dst, y * ox, ox);
+}
+
+function lerpGather(d: NumArray, row: number, tx: AxisTable, dst: Float64Array, at: number): void {
+  const lo = tx.lo;
+  const hi = tx.hi;
+  const w = tx.w;
+  const n = lo.length;
+  for (let x = 0; x < n; x++) {
+    const a = d[row + lo[x]!]!;
+    dst[at + x] = a + (d[row + hi[x]!]! - a) * w[x]!;
+  }
+}
+
+function lerpRows(
+  src: Float64Array,
+  a: number,
+  b: number,
+  w: number,
+  dst: Float64Array,
+  at: number,
+  n: number,
+) {
+  for (let x = 0; x < n; x++) {
+    const p = src[a + x]!;
+    dst[at + x] = p + (src[b + x]! - p) * w;
+  }
+}
+
+/** out[at …] = lerp(p0, p1, w) · slope + intercept, the last step of the separable kernel. */
+function lerpPlanes(
+  p0: Float64Array,
+  p1: Float64Array,
+  w: number,
+  slope: number,
+  intercept: number,
+  out: Float32Array,
+  at: number,
+): void {
+  const n = p0.length;
+  for (let q = 0; q < n; q++) {
+    const a = p0[q]!;
+    out[at + q] = (a + (p1[q]! - a) * w) * slope + intercept;
+  }
+}
+
+/**
+ * Separable trilinear for axis-aligned grids: each needed input slice is interpolated in-plane
+ * once (along x, then y) into a plane of output size, and the output is a lerp between two such
+ * planes. Consecutive output slices usually share input slices, so planes are cached.
+ */
 function linearAligned(
   d: NumArray,
   inShape: readonly number[],
@@ -233,55 +302,46 @@ function linearAligned(
   const [nx, ny, nz] = inShape as [number, number, number];
   const [ox, oy, oz] = outShape as [number, number, number];
   const tx = axisTable(nx, ox, m[0]!, m[3]!, 1, false);
-  const ty = axisTable(ny, oy, m[5]!, m[7]!, nx, false);
-  const tz = axisTable(nz, oz, m[10]!, m[11]!, nx * ny, false);
-  const xlo = tx.lo;
-  const xhi = tx.hi;
-  const xw = tx.w;
-  const xin = tx.inside;
-  const xAll = tx.allInside;
+  const ty = axisTable(ny, oy, m[5]!, m[7]!, 1, false);
+  const tz = axisTable(nz, oz, m[10]!, m[11]!, 1, false);
+  const plane = ox * oy;
+  const rows = new Float64Array(ny * ox);
+  let planes = [new Float64Array(plane), new Float64Array(plane)];
+  let keys = [-1, -1];
   const block = nx * ny * nz;
+  const planeFor = (t: number, k: number, slot: number): Float64Array => {
+    const key = t * nz + k;
+    if (keys[slot] === key) return planes[slot]!;
+    const other = 1 - slot;
+    if (keys[other] === key) {
+      // The plane we need sits in the other slot: swap so the slot we overwrite is not needed.
+      planes = [planes[1]!, planes[0]!];
+      keys = [keys[1]!, keys[0]!];
+      return planes[slot]!;
+    }
+    interpolatePlane(d, t * block + k * nx * ny, nx, ny, tx, ty, rows, planes[slot]!);
+    keys[slot] = key;
+    return planes[slot]!;
+  };
+
   let o = 0;
   for (let t = 0; t < nt; t++) {
-    const base = t * block;
     for (let z = 0; z < oz; z++) {
+      if (!tz.inside[z]) {
+        out.fill(fill, o, o + plane);
+        o += plane;
+        continue;
+      }
       const wz = tz.w[z]!;
-      const z0 = base + tz.lo[z]!;
-      const z1 = base + tz.hi[z]!;
-      for (let y = 0; y < oy; y++) {
-        if (!tz.inside[z] || !ty.inside[y]) {
-          out.fill(fill, o, o + ox);
-          o += ox;
-          continue;
-        }
-        const wy = ty.w[y]!;
-        const r00 = z0 + ty.lo[y]!;
-        const r01 = z0 + ty.hi[y]!;
-        const r10 = z1 + ty.lo[y]!;
-        const r11 = z1 + ty.hi[y]!;
-        const w00 = (1 - wz) * (1 - wy);
-        const w01 = (1 - wz) * wy;
-        const w10 = wz * (1 - wy);
-        const w11 = wz * wy;
-        for (let x = 0; x < ox; x++, o++) {
-          if (!xAll && !xin[x]) {
-            out[o] = fill;
-            continue;
-          }
-          const a = xlo[x]!;
-          const b = xhi[x]!;
-          const wx = xw[x]!;
-          const p = d[r00 + a]!;
-          const q = d[r01 + a]!;
-          const r = d[r10 + a]!;
-          const s = d[r11 + a]!;
-          const v =
-            w00 * (p + (d[r00 + b]! - p) * wx) +
-            w01 * (q + (d[r01 + b]! - q) * wx) +
-            w10 * (r + (d[r10 + b]! - r) * wx) +
-            w11 * (s + (d[r11 + b]! - s) * wx);
-          out[o] = v * slope + intercept;
-        }
+      const p0 = planeFor(t, tz.lo[z]!, 0);
+      const p1 = wz === 0 ? p0 : planeFor(t, tz.hi[z]!, 1);
+      lerpPlanes(p0, p1, wz, slope, intercept, out, o);
+      o += plane;
+      if (!tx.allInside || !ty.allInside) {
+        // Rare (only when the output extends past the field of view): overwrite those voxels.
+        const first = o - plane;
+        for (let y = 0; y < oy; y++)
+          for (let x = 0; x < ox; x++) if (!ty.inside[y] || !tx.inside[x]) out[first + y * ox + x] = fill;
       }
     }
   }
