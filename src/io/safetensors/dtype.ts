@@ -47,20 +47,21 @@ interface DTypeInfo {
 }
 
 /**
- * Ordered by alignment, largest first; the writer lays tensors out in this order (then by name),
- * as the reference implementation does, so every tensor starts naturally aligned.
+ * Ordered as the reference implementation lays tensors out (its dtype enum, descending: largest
+ * elements first, then by name), so files match its byte for byte and every tensor starts
+ * naturally aligned.
  */
 export const DTYPES: Readonly<Record<SafetensorsDType, DTypeInfo>> = {
-  F64: { bytes: 8, array: Float64Array },
-  I64: { bytes: 8, array: BigInt64Array },
   U64: { bytes: 8, array: BigUint64Array },
+  I64: { bytes: 8, array: BigInt64Array },
+  F64: { bytes: 8, array: Float64Array },
   F32: { bytes: 4, array: Float32Array },
-  I32: { bytes: 4, array: Int32Array },
   U32: { bytes: 4, array: Uint32Array },
-  F16: { bytes: 2, array: Uint16Array },
+  I32: { bytes: 4, array: Int32Array },
   BF16: { bytes: 2, array: Uint16Array },
-  I16: { bytes: 2, array: Int16Array },
+  F16: { bytes: 2, array: Uint16Array },
   U16: { bytes: 2, array: Uint16Array },
+  I16: { bytes: 2, array: Int16Array },
   F8_E4M3: { bytes: 1, array: Uint8Array },
   F8_E5M2: { bytes: 1, array: Uint8Array },
   I8: { bytes: 1, array: Int8Array },

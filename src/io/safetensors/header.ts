@@ -4,7 +4,7 @@
  * spaces; offsets count from the first byte after the header.
  *
  * Parsing validates what the reference implementation (huggingface/safetensors) validates, so a
- * file we accept is one it accepts: header size bound, UTF-8 JSON object starting with "{",
+ * file we accept is one it accepts: header size bound, UTF-8 JSON object,
  * known dtypes, byte length = elements × element size, and data offsets that tile the data
  * buffer exactly (start at 0, contiguous, no overlap, ending at the end of the file).
  */
@@ -72,7 +72,6 @@ export function parseHeader(json: Uint8Array, fileSize: number, source: string):
   } catch {
     throw new InputError("safetensors header is not valid UTF-8", source);
   }
-  if (!text.startsWith("{")) throw new InputError('safetensors header does not start with "{"', source);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -166,11 +165,14 @@ export function encodeHeader(
   }[],
   metadata: Record<string, string> | undefined,
 ): Uint8Array {
-  // No prototype, so that a tensor named "__proto__" is an ordinary key.
-  const obj: Record<string, unknown> = Object.create(null);
-  if (metadata && Object.keys(metadata).length > 0) obj.__metadata__ = metadata;
-  for (const t of layout) obj[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [t.begin, t.end] };
-  const json = new TextEncoder().encode(JSON.stringify(obj));
+  // Built as text so that keys keep layout order (a JS object would move "0", "1"… first).
+  const parts: string[] = [];
+  if (metadata && Object.keys(metadata).length > 0) parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
+  for (const t of layout) {
+    const info = { dtype: t.dtype, shape: t.shape, data_offsets: [t.begin, t.end] };
+    parts.push(`${JSON.stringify(t.name)}:${JSON.stringify(info)}`);
+  }
+  const json = new TextEncoder().encode(`{${parts.join(",")}}`);
   const padded = Math.ceil(json.byteLength / 8) * 8;
   const out = new Uint8Array(8 + padded).fill(0x20, 8 + json.byteLength);
   new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
