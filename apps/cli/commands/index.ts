@@ -1,4 +1,7 @@
 import type { Command } from "../command.js";
+import { convert } from "./convert.js";
+import { evalCommand } from "./eval.js";
+import { info } from "./info.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
-export const commands: Command[] = [];
+export const commands: Command[] = [info, convert, evalCommand];

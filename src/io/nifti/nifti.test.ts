@@ -20,6 +20,7 @@ interface Expected {
   shape: number[];
   dtype: string;
   affine: number[][];
+  axcodes: string;
   qform_code: number;
   sform_code: number;
   slope: number;
@@ -54,6 +55,7 @@ function checkAgainst(vol: Volume, e: Expected): void {
   assert.deepEqual([...vol.shape], padShape(e.shape));
   // nibabel builds qform affines from float32 quaternions in float32 arithmetic.
   for (const [i, v] of e.affine.flat().entries()) close(vol.affine[i]!, v, 2e-6, `${e.file} affine[${i}]`);
+  assert.equal(vol.orientation, e.axcodes, `${e.file} orientation`);
   close(vol.scaling.slope, e.slope, 1e-12, `${e.file} slope`);
   close(vol.scaling.intercept, e.inter, 1e-12, `${e.file} intercept`);
   const raw = Array.from(vol.data as ArrayLike<number | bigint>, (v) =>
