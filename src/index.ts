@@ -12,3 +12,28 @@ export * from "./volume/croppad.js";
 export * from "./volume/normalize.js";
 export * from "./volume/slices.js";
 export * from "./volume/window.js";
+export {
+  bf16ToFloat32,
+  type DecodedSafetensors,
+  DTYPES as SAFETENSORS_DTYPES,
+  decodeSafetensors,
+  encodeSafetensors,
+  f16ToFloat32,
+  float32ToBF16,
+  float32ToF16,
+  type ReadSafetensorsOptions,
+  readSafetensors,
+  readSafetensorsIndex,
+  type SafetensorsDType,
+  SafetensorsFile,
+  type SafetensorsHeader,
+  ShardedSafetensors,
+  type Tensor as SafetensorsTensor,
+  type TensorArray,
+  type TensorInfo as SafetensorsTensorInfo,
+  type TensorInput as SafetensorsTensorInput,
+  type TensorsInput as SafetensorsInput,
+  toFloat32,
+  writeSafetensors,
+} from "./io/safetensors/index.js";
+export * from "./engine/optim/index.js";
