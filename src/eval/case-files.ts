@@ -29,7 +29,13 @@ export function parseCsvTable(text: string, path: string): CsvTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     // With info: true each record comes with its line numbers; the typings do not model that.
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof records;
+    // Any line ending, even mixed in one file (hand-edited manifests), ends a record.
+    records = parse(text, {
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      record_delimiter: ["\r\n", "\n", "\r"],
+    }) as unknown as typeof records;
   } catch (err) {
     throw new InputError(`not a valid CSV file: ${(err as Error).message}`, path);
   }
