@@ -49,22 +49,35 @@ export class AdamW extends Optimizer<AdamWHyper> {
     const v = bufferOf(s, "exp_avg_sq", n);
     const vmax = h.amsgrad ? bufferOf(s, "max_exp_avg_sq", n) : undefined;
     const [b1, b2] = h.betas;
+    const c1 = 1 - b1;
+    const c2 = 1 - b2;
     const decay = 1 - h.lr * h.weightDecay;
     const stepSize = h.lr / (1 - b1 ** s.step);
-    const bc2Sqrt = Math.sqrt(1 - b2 ** s.step);
+    // torch divides sqrt(v) by sqrt(1 − β2^t); multiplying by the inverse differs by < 1 ulp of a double.
+    const invBc2Sqrt = 1 / Math.sqrt(1 - b2 ** s.step);
     const sign = h.maximize ? -1 : 1;
     const { eps } = h;
-    // Moments are stored (rounded to Float32) before use, as torch's in-place ops do.
+    // Moments are rounded to Float32 before use (Math.fround), as torch's in-place updates store them.
+    if (vmax) {
+      for (let i = 0; i < n; i++) {
+        const gi = sign * g[i]!;
+        const mi = Math.fround(b1 * m[i]! + c1 * gi);
+        const vi = Math.fround(b2 * v[i]! + c2 * gi * gi);
+        m[i] = mi;
+        v[i] = vi;
+        const top = vi > vmax[i]! ? vi : vmax[i]!;
+        vmax[i] = top;
+        p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(top) * invBc2Sqrt + eps);
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const gi = sign * g[i]!;
-      m[i] = b1 * m[i]! + (1 - b1) * gi;
-      v[i] = b2 * v[i]! + (1 - b2) * gi * gi;
-      let second = v[i]!;
-      if (vmax) {
-        if (second > vmax[i]!) vmax[i] = second;
-        second = vmax[i]!;
-      }
-      p[i] = p[i]! * decay - (stepSize * m[i]!) / (Math.sqrt(second) / bc2Sqrt + eps);
+      const mi = Math.fround(b1 * m[i]! + c1 * gi);
+      const vi = Math.fround(b2 * v[i]! + c2 * gi * gi);
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) * invBc2Sqrt + eps);
     }
   }
 }

@@ -55,10 +55,15 @@ export class SGD extends Optimizer<SGDHyper> {
     }
     const first = s.buffers.momentum_buffer === undefined;
     const buf = bufferOf(s, "momentum_buffer", n);
+    // torch starts the buffer as the first (decayed) gradient itself, without dampening.
+    const mu = first ? 0 : momentum;
+    const k = first ? 1 : keep;
+    const ahead = nesterov ? momentum : 0;
     for (let i = 0; i < n; i++) {
       const d = sign * g[i]! + wd * p[i]!;
-      buf[i] = first ? d : momentum * buf[i]! + keep * d;
-      p[i] = p[i]! - lr * (nesterov ? d + momentum * buf[i]! : buf[i]!);
+      const b = Math.fround(mu * buf[i]! + k * d);
+      buf[i] = b;
+      p[i] = p[i]! - lr * (nesterov ? d + ahead * b : b);
     }
   }
 }
