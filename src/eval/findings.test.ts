@@ -125,6 +125,32 @@ test("evaluateFindings: JSON-ready report, null AUC and CI for one-class finding
   assert.equal(r.findings.c!.auc, null);
   assert.equal(r.mean_auc, 0.875);
   assert.equal(r.n_findings_evaluated, 1);
+  // At p ≥ 0.5, finding a: calls cases 1, 3, 4 positive; case 4 is a negative → tp 2, fp 1, tn 1.
+  assert.deepEqual(
+    { ...r.findings.a!.at_threshold },
+    {
+      threshold: 0.5,
+      tp: 2,
+      fp: 1,
+      tn: 1,
+      fn: 0,
+      accuracy: 0.75,
+      sensitivity: 1,
+      specificity: 0.5,
+      precision: 2 / 3,
+      f1: 0.8,
+    },
+  );
+  assert.equal(r.findings.b!.at_threshold.sensitivity, null);
+  assert.equal(r.findings.a!.roc, undefined);
+  const curves = evaluateFindings(labels, probs, { names: ["a", "b", "c"], bootstrap: 0, curves: true });
+  // Corners of finding a: (0,0) at +∞ → null, (0,½) at 0.9, (½,1) at 0.6, (1,1) at 0.2.
+  assert.deepEqual(curves.findings.a!.roc, {
+    fpr: [0, 0, 0.5, 1],
+    tpr: [0, 0.5, 1, 1],
+    thresholds: [null, 0.9, 0.6, 0.2],
+  });
+  assert.equal(curves.findings.a!.reliability!.length, 10);
   assert.doesNotThrow(() => JSON.stringify(r));
   const withB = evaluateFindings(labels, probs, { names: ["a", "b", "c"], bootstrap: 0, compare: probs });
   assert.equal(withB.findings.a!.ci, null);

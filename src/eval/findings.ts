@@ -9,9 +9,9 @@ import {
   zScore,
 } from "./delong.js";
 import { twoSidedP } from "./normal.js";
-import { aucFromGroups } from "./roc.js";
+import { aucFromGroups, rocCurveFromGroups } from "./roc.js";
 import { scoreGroups } from "./score-groups.js";
-import { sensitivityAtSpecificityFromGroups } from "./threshold.js";
+import { confusionAtThreshold, sensitivityAtSpecificityFromGroups } from "./threshold.js";
 
 /**
  * Cases × findings, row-major (row = case, column = finding), as a model's (N, F) output. Labels
@@ -145,6 +145,10 @@ export interface EvaluateOptions {
   specificities?: readonly number[];
   /** Bins for the calibration error (default 10). */
   calibrationBins?: number;
+  /** Threshold for accuracy, F1 and the other counts (default 0.5: called positive at p ≥ 0.5). */
+  threshold?: number;
+  /** Include each finding's ROC curve (corners only) and reliability-diagram bins (default false). */
+  curves?: boolean;
   /** A second model's probabilities on the same cases: adds paired DeLong tests. */
   compare?: FindingMatrix;
 }
@@ -155,6 +159,28 @@ export interface FindingReport {
   n_pos: number;
   n_neg: number;
   ece: number | null;
+  /** Counts and rates at options.threshold; rates are null where undefined (e.g. F1 without positives). */
+  at_threshold: {
+    threshold: number;
+    tp: number;
+    fp: number;
+    tn: number;
+    fn: number;
+    accuracy: number | null;
+    sensitivity: number | null;
+    specificity: number | null;
+    precision: number | null;
+    f1: number | null;
+  };
+  /** With options.curves: ROC corners (the first threshold, +Infinity, is null) and reliability bins. */
+  roc?: { fpr: number[]; tpr: number[]; thresholds: (number | null)[] };
+  reliability?: {
+    lo: number;
+    hi: number;
+    count: number;
+    mean_predicted: number | null;
+    fraction_positive: number | null;
+  }[];
   /** Keyed by the specificity as written ("0.9"). */
   sensitivity_at_specificity: Record<
     string,
@@ -212,14 +238,39 @@ export function evaluateFindings(
       const op = sensitivityAtSpecificityFromGroups(groups, s);
       sens[String(s)] = op && { ...op, threshold: Number.isFinite(op.threshold) ? op.threshold : null };
     }
+    const cal = calibration(y, p, options.calibrationBins ?? 10);
+    const conf = confusionAtThreshold(y, p, options.threshold ?? 0.5);
     const report: FindingReport = {
       auc,
       ci: boot?.ci ?? null,
       n_pos: groups.nPos,
       n_neg: groups.nNeg,
-      ece: calibration(y, p, options.calibrationBins ?? 10).ece,
+      ece: cal.ece,
+      at_threshold: {
+        ...conf,
+        accuracy: finiteOrNull(conf.accuracy),
+        sensitivity: finiteOrNull(conf.sensitivity),
+        specificity: finiteOrNull(conf.specificity),
+        precision: finiteOrNull(conf.precision),
+        f1: finiteOrNull(conf.f1),
+      },
       sensitivity_at_specificity: sens,
     };
+    if (options.curves) {
+      const r = rocCurveFromGroups(groups);
+      report.roc = {
+        fpr: Array.from(r.fpr),
+        tpr: Array.from(r.tpr),
+        thresholds: Array.from(r.thresholds, (v) => finiteOrNull(v)),
+      };
+      report.reliability = cal.bins.map((b) => ({
+        lo: b.lo,
+        hi: b.hi,
+        count: b.count,
+        mean_predicted: b.meanPredicted,
+        fraction_positive: b.fractionPositive,
+      }));
+    }
     if (options.compare) {
       const pb = column(options.compare, j);
       const aucB = aucFromGroups(scoreGroups(y, pb));

@@ -3,7 +3,8 @@ import { type EvalReport, evaluateFindings, InputError, readEvalInputs } from ".
 import type { Command } from "../command.js";
 
 const USAGE = `usage: medadapt eval --predictions PRED.csv --labels MANIFEST.csv [--split NAME]
-                     [--bootstrap N] [--seed S] [--compare PRED2.csv] [--specificity LIST] [--json]
+                     [--bootstrap N] [--seed S] [--compare PRED2.csv] [--specificity LIST]
+                     [--threshold T] [--curves] [--json]
 
 Evaluates predicted probabilities against labels, finding by finding: ROC AUC (ties count 1/2,
 as scikit-learn), stratified bootstrap 95% CI, sensitivity at fixed specificity, calibration
@@ -24,6 +25,9 @@ options:
   --compare PATH      a second model's predictions on the same cases: adds a paired DeLong test
                       per finding and for the mean AUC
   --specificity LIST  specificities for sensitivity-at-specificity (default 0.9,0.95)
+  --threshold T       threshold for accuracy/F1/sensitivity/specificity counts (default 0.5;
+                      a case is called positive when p >= T)
+  --curves            with --json: add each finding's ROC curve and reliability-diagram bins
   --json              print the report as JSON: {"findings": {NAME: {"auc", "ci", "n_pos",
                       "n_neg", ...}}, "mean_auc", "n_findings_evaluated", ...}
 
@@ -109,6 +113,8 @@ export const evalCommand: Command = {
         seed: { type: "string" },
         compare: { type: "string" },
         specificity: { type: "string" },
+        threshold: { type: "string" },
+        curves: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
       allowPositionals: true,
@@ -119,6 +125,13 @@ export const evalCommand: Command = {
     const bootstrap = values.bootstrap === undefined ? 1000 : nonNegativeInt(values.bootstrap, "--bootstrap");
     const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");
     const specs = values.specificity === undefined ? [0.9, 0.95] : specificities(values.specificity);
+    const threshold = values.threshold === undefined ? 0.5 : Number(values.threshold);
+    if (
+      values.threshold !== undefined &&
+      !(values.threshold.trim() !== "" && threshold >= 0 && threshold <= 1)
+    ) {
+      throw new InputError(`must be a number in [0, 1], got '${values.threshold}'`, "--threshold");
+    }
     const inputs = await readEvalInputs({
       predictions: values.predictions,
       labels: values.labels,
@@ -130,6 +143,8 @@ export const evalCommand: Command = {
       bootstrap,
       seed,
       specificities: specs,
+      threshold,
+      curves: values.curves,
       ...(inputs.compare ? { compare: inputs.compare } : {}),
     });
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, specs));
