@@ -65,7 +65,7 @@ export class AdamW extends Optimizer<AdamWHyper> {
         const vi = Math.fround(b2 * v[i]! + c2 * gi * gi);
         m[i] = mi;
         v[i] = vi;
-        const top = vi > vmax[i]! ? vi : vmax[i]!;
+        const top = Math.max(vi, vmax[i]!); // propagates NaN like torch.maximum
         vmax[i] = top;
         p[i] = p[i]! * decay - (stepSize * mi) / (Math.sqrt(top) * invBc2Sqrt + eps);
       }
