@@ -193,6 +193,27 @@ describe("writeNifti round trips", () => {
     assert.equal(v.getFloat32(76, true), -1, "qfac for a left-handed grid");
   });
 
+  test("the quaternion of a sheared affine is nibabel's set_qform, and its code stays 0", async () => {
+    const e = EXPECTED.find((x) => x.file === "sform_only.nii")! as Expected & {
+      nibabel_set_qform: { quatern: number[]; pixdim: number[] };
+    };
+    const vol = await readNifti(join(DIR, e.file));
+    const withCodes = vol.with({
+      meta: { ...vol.meta, nifti: { ...(vol.meta.nifti as object), qformCode: 1 } },
+    });
+    const bytes = encodeNifti(withCodes);
+    const v = new DataView(bytes.buffer, bytes.byteOffset);
+    assert.equal(v.getInt16(252, true), 0, "qform_code");
+    assert.equal(v.getInt16(254, true), 4, "sform_code kept");
+    for (let i = 0; i < 3; i++)
+      close(v.getFloat32(256 + 4 * i, true), e.nibabel_set_qform.quatern[i]!, 1e-6, `quatern ${i}`);
+    for (let i = 0; i < 4; i++)
+      close(v.getFloat32(76 + 4 * i, true), e.nibabel_set_qform.pixdim[i]!, 1e-6, `pixdim ${i}`);
+    // Without shear the source's qform code is kept.
+    const q = await readNifti(join(DIR, "qform_only.nii"));
+    assert.equal(new DataView(encodeNifti(q).buffer).getInt16(252, true), 1);
+  });
+
   test("NIfTI-1 refuses dimensions above 32767 and leaves no file", async (t) => {
     const dir = tempDir(t);
     const vol = new Volume({ data: new Uint8Array(40000), dtype: "uint8", shape: [40000, 1, 1] });

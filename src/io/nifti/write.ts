@@ -9,15 +9,16 @@ import { withAtomicPath } from "../atomic.js";
 import { datatypeByDtype } from "./datatypes.js";
 import { type HeaderRecord, NIFTI1, NIFTI2, type NiftiLayout, packRecord } from "./header.js";
 import type { NiftiInfo } from "./read.js";
-import { qformFields, validXformCode, XFORM_CODES } from "./xform.js";
+import { qformFields, qformHolds, validXformCode, XFORM_CODES } from "./xform.js";
 
 export interface WriteNiftiOptions {
   /** NIfTI-1 (default) or NIfTI-2 (needed for dimensions above 32767). */
   version?: 1 | 2;
   /**
    * xform codes. Default: the codes the volume was read with when it came from NIfTI and they
-   * were set, else nibabel's `Nifti1Image` default — sform_code 2 (aligned) and qform_code 0, with
-   * the quaternion fields still filled from the same affine.
+   * were set, else nibabel's `Nifti1Image` default — sform_code 2 (aligned) and qform_code 0. The
+   * quaternion fields are always filled from the same affine (shears stripped, as nibabel's
+   * `set_qform` does); a sheared affine always gets qform_code 0.
    */
   sformCode?: number;
   qformCode?: number;
@@ -43,10 +44,12 @@ export function niftiHeaderBytes(volume: Volume, opts: WriteNiftiOptions = {}): 
       );
   }
   const from = volume.meta.nifti as Partial<NiftiInfo> | undefined;
-  const sformCode = validXformCode(opts.sformCode ?? (from?.sformCode || XFORM_CODES.aligned));
-  const qformCode = validXformCode(opts.qformCode ?? (from?.qformCode || XFORM_CODES.unknown));
   const q = qformFields(volume.affine);
   const a = volume.affine;
+  const sformCode = validXformCode(opts.sformCode ?? (from?.sformCode || XFORM_CODES.aligned));
+  // A qform cannot hold shears; rather than label an approximation as valid, its code stays 0.
+  const qformDefault = from?.qformCode && qformHolds(q, a) ? from.qformCode : XFORM_CODES.unknown;
+  const qformCode = validXformCode(opts.qformCode ?? qformDefault);
   const timeStep = typeof volume.meta.timeStep === "number" ? volume.meta.timeStep : 1;
   const dim = [shape.length, ...shape];
   while (dim.length < 8) dim.push(1);

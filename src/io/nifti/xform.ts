@@ -216,3 +216,20 @@ export function qformFields(affine: Mat4): QformFields {
   const [, b, c, d] = matToQuat(rot);
   return { qfac, zooms, quatern: [b, c, d], offset: [a[3]!, a[7]!, a[11]!] };
 }
+
+/** The affine the qform fields stand for (as a reader decodes them). */
+export function qformFieldsAffine(q: QformFields): number[] {
+  const [b, c, d] = q.quatern;
+  const R = quatToMat(Math.sqrt(Math.max(0, 1 - (b * b + c * c + d * d))), b, c, d);
+  const z = [q.zooms[0], q.zooms[1], q.zooms[2] * q.qfac];
+  const out = [0, 0, 0, q.offset[0], 0, 0, 0, q.offset[1], 0, 0, 0, q.offset[2], 0, 0, 0, 1];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) out[i * 4 + j] = R[i * 3 + j]! * z[j]!;
+  return out;
+}
+
+/** Whether the qform fields reproduce `affine` (no shear), to float32 precision of the zooms. */
+export function qformHolds(q: QformFields, affine: Mat4): boolean {
+  const back = qformFieldsAffine(q);
+  const scale = Math.max(...q.zooms, 1);
+  return back.every((v, i) => Math.abs(v - affine[i]!) <= 1e-5 * scale);
+}
