@@ -187,3 +187,12 @@ test("reorient leaves the 4th axis alone and handles rgb24", () => {
   assert.deepEqual([...reorient(rgb, "LAS").data], [4, 5, 6, 1, 2, 3]);
   assert.deepEqual([...new Reorient("LAS").inverse(l, "RAS").data], [...data]);
 });
+
+test("reorient copies in tiles correctly on volumes larger than one tile", () => {
+  const v = indexed([37, 33, 3], RAS_AFFINE);
+  for (const code of ["PIR", "ASL", "SRA"]) {
+    const r = reorient(v, code);
+    assertSameWorld(v, r);
+    assert.deepEqual([...reorient(r, "RAS").data], [...v.data]);
+  }
+});

@@ -174,25 +174,78 @@ export function applyOrientation<T extends VoxelArray>(
   const Ctor = data.constructor as new (n: number) => T;
   const dst = new Ctor(data.length);
   // Index through a number-typed view: the copy is element-for-element in one array type.
-  const src = data as unknown as { [i: number]: number };
-  const out = dst as unknown as { [i: number]: number };
+  const src = data as unknown as NumArray;
+  const out = dst as unknown as NumArray;
   const [n0, n1, n2] = outShape as [number, number, number];
   const [s0, s1, s2] = step as [number, number, number];
-  let o = 0;
+  // The output axis that walks the input contiguously; when it is not the fastest output axis,
+  // copy in square tiles so the input cache lines are reused instead of fetched once per voxel.
+  const q = transform[0]![0];
   for (let b = 0; b < blocks; b++) {
     const bb = base + b * block;
-    for (let z = 0; z < n2; z++) {
-      for (let y = 0; y < n1; y++) {
-        let p = bb + z * s2 + y * s1;
-        if (comps === 1) {
-          for (let x = 0; x < n0; x++, p += s0) out[o++] = src[p]!;
-        } else {
-          for (let x = 0; x < n0; x++, p += s0) for (let c = 0; c < comps; c++) out[o++] = src[p + c]!;
-        }
-      }
+    const ob = b * block;
+    if (q === 0 || comps !== 1) {
+      let o = ob;
+      for (let z = 0; z < n2; z++)
+        for (let y = 0; y < n1; y++, o += n0 * comps)
+          copyRow(src, bb + z * s2 + y * s1, s0, out, o, n0, comps);
+      continue;
     }
+    const r = 3 - q;
+    const nq = outShape[q]!;
+    const nr = outShape[r]!;
+    const sq = step[q]!;
+    const sr = step[r]!;
+    const oStride = [1, n0, n0 * n1];
+    const oq = oStride[q]!;
+    const or = oStride[r]!;
+    for (let ir = 0; ir < nr; ir++)
+      for (let tq = 0; tq < nq; tq += TILE)
+        for (let t0 = 0; t0 < n0; t0 += TILE)
+          copyTile(
+            src,
+            bb + ir * sr + tq * sq + t0 * s0,
+            sq,
+            s0,
+            out,
+            ob + ir * or + tq * oq + t0,
+            oq,
+            Math.min(TILE, nq - tq),
+            Math.min(TILE, n0 - t0),
+          );
   }
   return { data: dst, shape: [...outShape, ...shape.slice(3)] };
+}
+
+type NumArray = { [i: number]: number };
+
+const TILE = 32;
+
+function copyRow(src: NumArray, p: number, step: number, out: NumArray, o: number, n: number, comps: number) {
+  if (comps === 1) {
+    for (let x = 0; x < n; x++, p += step) out[o + x] = src[p]!;
+    return;
+  }
+  for (let x = 0; x < n; x++, p += step) for (let c = 0; c < comps; c++) out[o++] = src[p + c]!;
+}
+
+/** A tile: `nq` runs of `n` voxels; within a run the output is contiguous, the input strided. */
+function copyTile(
+  src: NumArray,
+  p: number,
+  sq: number,
+  s0: number,
+  out: NumArray,
+  o: number,
+  oq: number,
+  nq: number,
+  n: number,
+) {
+  for (let iq = 0; iq < nq; iq++) {
+    let pp = p + iq * sq;
+    const oo = o + iq * oq;
+    for (let x = 0; x < n; x++, pp += s0) out[oo + x] = src[pp]!;
+  }
 }
 
 /**

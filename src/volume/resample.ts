@@ -363,20 +363,48 @@ function nearestAligned(
   const ty = axisTable(ny, oy, m[5]!, m[7]!, comps * nx, true);
   const tz = axisTable(nz, oz, m[10]!, m[11]!, comps * nx * ny, true);
   const block = comps * nx * ny * nz;
+  const rowLength = ox * comps;
   let o = 0;
-  for (let t = 0; t < nt; t++) {
-    for (let z = 0; z < oz; z++) {
-      for (let y = 0; y < oy; y++) {
-        const row = t * block + tz.lo[z]! + ty.lo[y]!;
-        const rowInside = tz.inside[z] && ty.inside[y];
-        for (let x = 0; x < ox; x++) {
-          const inside = rowInside && tx.inside[x];
-          const p = row + tx.lo[x]!;
-          for (let c = 0; c < comps; c++) out[o++] = inside ? d[p + c]! : fill;
-        }
+  for (let t = 0; t < nt; t++)
+    for (let z = 0; z < oz; z++)
+      for (let y = 0; y < oy; y++, o += rowLength) {
+        if (tz.inside[z] && ty.inside[y])
+          nearestRow(d, t * block + tz.lo[z]! + ty.lo[y]!, tx, comps, out, o, fill);
+        else for (let q = 0; q < rowLength; q++) out[o + q] = fill;
       }
-    }
+}
+
+// Row kernels are separate small functions so that V8 optimises them by call count, with full
+// type feedback, instead of compiling a large loop nest on-stack before every branch has run.
+function nearestRow(
+  d: NumArray,
+  row: number,
+  tx: AxisTable,
+  comps: number,
+  out: NumOut,
+  at: number,
+  fill: number,
+) {
+  const lo = tx.lo;
+  const inside = tx.inside;
+  const n = lo.length;
+  let o = at;
+  for (let x = 0; x < n; x++) {
+    const p = row + lo[x]!;
+    if (inside[x]) for (let c = 0; c < comps; c++) out[o++] = d[p + c]!;
+    else for (let c = 0; c < comps; c++) out[o++] = fill;
   }
+}
+
+/** Output voxel indices → input voxel indices, stepped along each output row. */
+interface Walk {
+  nx: number;
+  ny: number;
+  nz: number;
+  /** Per output x step. */
+  dx: number;
+  dy: number;
+  dz: number;
 }
 
 function linearGeneral(
@@ -392,67 +420,72 @@ function linearGeneral(
 ): void {
   const [nx, ny, nz] = inShape as [number, number, number];
   const [ox, oy, oz] = outShape as [number, number, number];
+  const walk: Walk = { nx, ny, nz, dx: m[0]!, dy: m[4]!, dz: m[8]! };
+  const block = nx * ny * nz;
+  let o = 0;
+  for (let t = 0; t < nt; t++)
+    for (let z = 0; z < oz; z++)
+      for (let y = 0; y < oy; y++, o += ox) {
+        const px = m[1]! * y + m[2]! * z + m[3]!;
+        const py = m[5]! * y + m[6]! * z + m[7]!;
+        const pz = m[9]! * y + m[10]! * z + m[11]!;
+        linearRow(d, t * block, walk, px, py, pz, out, o, ox, slope, intercept, fill);
+      }
+}
+
+function linearRow(
+  d: NumArray,
+  base: number,
+  w: Walk,
+  px: number,
+  py: number,
+  pz: number,
+  out: Float32Array,
+  at: number,
+  n: number,
+  slope: number,
+  intercept: number,
+  fill: number,
+): void {
+  const { nx, ny, nz, dx, dy, dz } = w;
   const sy = nx;
   const sz = nx * ny;
-  const block = nx * ny * nz;
-  const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11] = m as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  let o = 0;
-  for (let t = 0; t < nt; t++) {
-    const base = t * block;
-    for (let z = 0; z < oz; z++) {
-      for (let y = 0; y < oy; y++) {
-        // Step along the row instead of multiplying the affine per voxel.
-        let px = m1 * y + m2 * z + m3;
-        let py = m5 * y + m6 * z + m7;
-        let pz = m9 * y + m10 * z + m11;
-        for (let x = 0; x < ox; x++, o++, px += m0, py += m4, pz += m8) {
-          if (
-            px < -EDGE ||
-            py < -EDGE ||
-            pz < -EDGE ||
-            px > nx - 1 + EDGE ||
-            py > ny - 1 + EDGE ||
-            pz > nz - 1 + EDGE
-          ) {
-            out[o] = fill;
-            continue;
-          }
-          const cx = Math.min(Math.max(px, 0), nx - 1);
-          const cy = Math.min(Math.max(py, 0), ny - 1);
-          const cz = Math.min(Math.max(pz, 0), nz - 1);
-          const i0 = Math.min(Math.floor(cx), nx - 1);
-          const j0 = Math.min(Math.floor(cy), ny - 1);
-          const k0 = Math.min(Math.floor(cz), nz - 1);
-          const wx = cx - i0;
-          const wy = cy - j0;
-          const wz = cz - k0;
-          const di = i0 < nx - 1 ? 1 : 0;
-          const dj = j0 < ny - 1 ? sy : 0;
-          const dk = k0 < nz - 1 ? sz : 0;
-          const p = base + i0 + j0 * sy + k0 * sz;
-          const c00 = d[p]! + (d[p + di]! - d[p]!) * wx;
-          const c01 = d[p + dj]! + (d[p + dj + di]! - d[p + dj]!) * wx;
-          const c10 = d[p + dk]! + (d[p + dk + di]! - d[p + dk]!) * wx;
-          const c11 = d[p + dk + dj]! + (d[p + dk + dj + di]! - d[p + dk + dj]!) * wx;
-          const c0 = c00 + (c01 - c00) * wy;
-          const c1 = c10 + (c11 - c10) * wy;
-          out[o] = (c0 + (c1 - c0) * wz) * slope + intercept;
-        }
-      }
+  const xmax = nx - 1;
+  const ymax = ny - 1;
+  const zmax = nz - 1;
+  for (let x = 0; x < n; x++) {
+    // From the row start each time (not accumulated), so rounding does not drift along the row.
+    const fx = px + x * dx;
+    const fy = py + x * dy;
+    const fz = pz + x * dz;
+    if (fx < -EDGE || fy < -EDGE || fz < -EDGE || fx > xmax + EDGE || fy > ymax + EDGE || fz > zmax + EDGE) {
+      out[at + x] = fill;
+      continue;
     }
+    const cx = Math.min(Math.max(fx, 0), xmax);
+    const cy = Math.min(Math.max(fy, 0), ymax);
+    const cz = Math.min(Math.max(fz, 0), zmax);
+    const i0 = Math.min(Math.floor(cx), xmax);
+    const j0 = Math.min(Math.floor(cy), ymax);
+    const k0 = Math.min(Math.floor(cz), zmax);
+    const wx = cx - i0;
+    const wy = cy - j0;
+    const wz = cz - k0;
+    const di = i0 < xmax ? 1 : 0;
+    const dj = j0 < ymax ? sy : 0;
+    const dk = k0 < zmax ? sz : 0;
+    const p = base + i0 + j0 * sy + k0 * sz;
+    const a = d[p]!;
+    const b = d[p + dj]!;
+    const c = d[p + dk]!;
+    const e = d[p + dk + dj]!;
+    const c00 = a + (d[p + di]! - a) * wx;
+    const c01 = b + (d[p + dj + di]! - b) * wx;
+    const c10 = c + (d[p + dk + di]! - c) * wx;
+    const c11 = e + (d[p + dk + dj + di]! - e) * wx;
+    const c0 = c00 + (c01 - c00) * wy;
+    const c1 = c10 + (c11 - c10) * wy;
+    out[at + x] = (c0 + (c1 - c0) * wz) * slope + intercept;
   }
 }
 
@@ -468,29 +501,53 @@ function nearestGeneral(
 ): void {
   const [nx, ny, nz] = inShape as [number, number, number];
   const [ox, oy, oz] = outShape as [number, number, number];
+  const walk: Walk = { nx, ny, nz, dx: m[0]!, dy: m[4]!, dz: m[8]! };
   const block = comps * nx * ny * nz;
   let o = 0;
-  for (let t = 0; t < nt; t++) {
-    for (let z = 0; z < oz; z++) {
-      for (let y = 0; y < oy; y++) {
-        let px = m[1]! * y + m[2]! * z + m[3]!;
-        let py = m[5]! * y + m[6]! * z + m[7]!;
-        let pz = m[9]! * y + m[10]! * z + m[11]!;
-        for (let x = 0; x < ox; x++, px += m[0]!, py += m[4]!, pz += m[8]!) {
-          const inside =
-            px >= -EDGE &&
-            py >= -EDGE &&
-            pz >= -EDGE &&
-            px <= nx - 1 + EDGE &&
-            py <= ny - 1 + EDGE &&
-            pz <= nz - 1 + EDGE;
-          const i = Math.min(Math.max(Math.floor(px + 0.5), 0), nx - 1);
-          const j = Math.min(Math.max(Math.floor(py + 0.5), 0), ny - 1);
-          const k = Math.min(Math.max(Math.floor(pz + 0.5), 0), nz - 1);
-          const p = t * block + comps * (i + nx * (j + ny * k));
-          for (let c = 0; c < comps; c++) out[o++] = inside ? d[p + c]! : fill;
-        }
+  for (let t = 0; t < nt; t++)
+    for (let z = 0; z < oz; z++)
+      for (let y = 0; y < oy; y++, o += ox * comps) {
+        const px = m[1]! * y + m[2]! * z + m[3]!;
+        const py = m[5]! * y + m[6]! * z + m[7]!;
+        const pz = m[9]! * y + m[10]! * z + m[11]!;
+        nearestGeneralRow(d, t * block, walk, comps, px, py, pz, out, o, ox, fill);
       }
+}
+
+function nearestGeneralRow(
+  d: NumArray,
+  base: number,
+  w: Walk,
+  comps: number,
+  px: number,
+  py: number,
+  pz: number,
+  out: NumOut,
+  at: number,
+  n: number,
+  fill: number,
+): void {
+  const { nx, ny, nz, dx, dy, dz } = w;
+  let o = at;
+  for (let x = 0; x < n; x++) {
+    const fx = px + x * dx;
+    const fy = py + x * dy;
+    const fz = pz + x * dz;
+    if (
+      fx < -EDGE ||
+      fy < -EDGE ||
+      fz < -EDGE ||
+      fx > nx - 1 + EDGE ||
+      fy > ny - 1 + EDGE ||
+      fz > nz - 1 + EDGE
+    ) {
+      for (let c = 0; c < comps; c++) out[o++] = fill;
+      continue;
     }
+    const i = Math.min(Math.max(Math.floor(fx + 0.5), 0), nx - 1);
+    const j = Math.min(Math.max(Math.floor(fy + 0.5), 0), ny - 1);
+    const k = Math.min(Math.max(Math.floor(fz + 0.5), 0), nz - 1);
+    const p = base + comps * (i + nx * (j + ny * k));
+    for (let c = 0; c < comps; c++) out[o++] = d[p + c]!;
   }
 }
