@@ -89,6 +89,8 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
     .replace(/\0/g, "")
     .trim();
   const pixelElement = ds.elements.x7fe00010;
+  if (!pixelElement && (ds.elements.x7fe00008 || ds.elements.x7fe00009))
+    throw new InputError("Float/Double Float Pixel Data (parametric maps) is not supported", path);
   if (!pixelElement) throw new NotAnImage("DICOM file without pixel data");
   const syntax = transferSyntax(tsUID);
   if (!syntax) throw new InputError(`unsupported transfer syntax ${describeTransferSyntax(tsUID)}`, path);

@@ -67,6 +67,27 @@ async function collectFiles(path: string): Promise<{ files: string[]; single: bo
   return { files, single: false };
 }
 
+/**
+ * Yields the files' bytes in order while keeping `depth` reads in flight, so decoding one file
+ * overlaps reading the next ones (file reads run on libuv's thread pool).
+ */
+async function* readAhead<T>(
+  items: readonly T[],
+  pathOf: (item: T) => string,
+  depth = 4,
+): AsyncGenerator<[T, Buffer]> {
+  const pending: Promise<Buffer>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < items.length && pending.length < depth) pending.push(readFile(pathOf(items[next++]!)));
+  };
+  for (let i = 0; i < items.length; i++) {
+    fill();
+    const bytes = await pending.shift()!;
+    yield [items[i]!, bytes];
+  }
+}
+
 async function scan(
   path: string,
   opts: ReadDicomOptions,
@@ -78,8 +99,7 @@ async function scan(
   const skipped = { notDicom: 0, noPixels: 0 };
   const total = progressTotal(files.length);
   let done = 0;
-  for (const file of files) {
-    const bytes = await readFile(file);
+  for await (const [file, bytes] of readAhead(files, (f) => f)) {
     try {
       const h = readHeader(file, bytes);
       const f = h.format;
@@ -261,8 +281,14 @@ async function decodeStack(
     list.push({ frame: s.frame, index });
     byFile.set(s.header, list);
   });
-  for (const [h, frames] of byFile) {
-    const bytes = h.bytes ?? (await readFile(h.path));
+  const toRead = [...byFile.keys()].filter((h) => !h.bytes);
+  const inMemory = [...byFile.keys()].filter((h) => h.bytes);
+  const sources = async function* (): AsyncGenerator<[DicomHeader, Uint8Array]> {
+    for (const h of inMemory) yield [h, h.bytes!];
+    yield* readAhead(toRead, (h) => h.path);
+  };
+  for await (const [h, bytes] of sources()) {
+    const frames = byFile.get(h)!;
     const src = new FrameSource(h, bytes, codecs);
     for (const { frame, index } of frames) {
       const info = h.frames[frame]!;

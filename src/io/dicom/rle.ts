@@ -22,40 +22,46 @@ export function decodeRle(
       `RLE frame has ${segments} segments, expected ${expected} for ${bitsAllocated}-bit ×${samplesPerPixel}`,
     );
   const out = new Uint8Array(pixels * expected);
-  const plane = new Uint8Array(pixels);
   for (let s = 0; s < segments; s++) {
     const start = view.getUint32(4 + 4 * s, true);
     const end = s + 1 < segments ? view.getUint32(8 + 4 * s, true) : frame.length;
     if (start < 64 || start > end || end > frame.length)
       throw new Error(`RLE segment ${s + 1} offsets are out of range`);
-    unpackBits(frame, start, end, plane);
     // Segment order: for each sample, its bytes from most to least significant; output is
-    // interleaved (planar configuration 0) and little endian.
+    // interleaved (planar configuration 0) and little endian, so each segment fills every
+    // `expected`-th byte from its own starting byte.
     const sample = Math.floor(s / bytesPerSample);
     const byteInSample = bytesPerSample - 1 - (s % bytesPerSample);
-    const stride = expected;
-    const at = sample * bytesPerSample + byteInSample;
-    for (let p = 0; p < pixels; p++) out[p * stride + at] = plane[p]!;
+    unpackBits(frame, start, end, out, sample * bytesPerSample + byteInSample, expected, pixels);
   }
   return out;
 }
 
-function unpackBits(src: Uint8Array, start: number, end: number, out: Uint8Array): void {
+/** PackBits into out[first + k·stride] for k < n. */
+function unpackBits(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  first: number,
+  stride: number,
+  n: number,
+): void {
   let i = start;
   let o = 0;
-  const n = out.length;
   while (o < n && i < end) {
     const h = src[i++]!;
     if (h < 128) {
       const count = h + 1;
       if (i + count > end) throw new Error("RLE literal run passes the end of its segment");
-      out.set(src.subarray(i, i + Math.min(count, n - o)), o);
-      o += count;
+      const stop = Math.min(n, o + count);
+      for (let at = first + o * stride, j = i; o < stop; o++, j++, at += stride) out[at] = src[j]!;
       i += count;
     } else if (h > 128) {
       const count = 257 - h;
-      out.fill(src[i++]!, o, Math.min(n, o + count));
-      o += count;
+      const v = src[i++]!;
+      const stop = Math.min(n, o + count);
+      for (let at = first + o * stride; o < stop; o++, at += stride) out[at] = v;
     }
     // 128 is a no-op by definition.
   }
