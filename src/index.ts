@@ -12,6 +12,7 @@ export * from "./volume/croppad.js";
 export * from "./volume/normalize.js";
 export * from "./volume/slices.js";
 export * from "./volume/window.js";
+export * as engine from "./engine/index.js";
 export {
   bf16ToFloat32,
   type DecodedSafetensors,

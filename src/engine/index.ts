@@ -10,9 +10,11 @@ export {
 export type { AnyTypedArray, DType } from "./ir/dtype.js";
 export { Graph, type Shape, Value } from "./ir/graph.js";
 export * from "./losses.js";
+export { type ImportedModel, type ImportOptions, importOnnx } from "./onnx/import.js";
 export { saveOnnx } from "./onnx/save.js";
 export { type SerializeOptions, serialize } from "./onnx/serialize.js";
 export * from "./ops/index.js";
+export * from "./optim/index.js";
 export { type CompileOptions, compile, Program, TrainStep } from "./runtime/program.js";
 export {
   availableProviders,

@@ -138,9 +138,12 @@ export const erf = (x: Value): Value => apply1("Erf", [x]);
 
 // ---------- compositions (no rules of their own: autodiff goes through their parts)
 
-/** Exact GELU: x·Φ(x) = 0.5·x·(1 + erf(x/√2)). ORT fuses this pattern into one kernel. */
+/**
+ * Exact GELU: x·Φ(x) = x·(1 + erf(x/√2))/2, written in the order PyTorch exports it so that ORT
+ * fuses it into one Gelu kernel.
+ */
 export function gelu(x: Value): Value {
-  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  return mul(mul(x, add(erf(div(x, Math.SQRT2)), 1)), 0.5);
 }
 
 /** Tanh-approximated GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
