@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { fixture, tempDir } from "../../test/paths.js";
+import { InputError } from "../errors.js";
+import { readScan, sniffFormat } from "./registry.js";
+
+test("sniffFormat recognises NIfTI by content and DICOM files and folders", async (t) => {
+  assert.equal(await sniffFormat(fixture("nifti", "dtype_int16_le.nii")), "nifti");
+  assert.equal(await sniffFormat(fixture("nifti", "nifti2.nii.gz")), "nifti");
+  assert.equal(await sniffFormat(fixture("nifti", "nifti2_be.nii")), "nifti");
+  assert.equal(await sniffFormat(fixture("dicom", "enhanced_ct.dcm")), "dicom");
+  assert.equal(await sniffFormat(fixture("dicom", "ct")), "dicom");
+  const dir = tempDir(t);
+  // Names do not matter: a NIfTI named .dcm is NIfTI, gzip of text is nothing.
+  const renamed = join(dir, "scan.dcm");
+  writeFileSync(renamed, readFileSync(fixture("nifti", "fourd.nii")));
+  assert.equal(await sniffFormat(renamed), "nifti");
+  const text = join(dir, "notes.nii.gz");
+  writeFileSync(text, gzipSync(Buffer.from("just some text\n".repeat(50))));
+  assert.equal(await sniffFormat(text), undefined);
+  await assert.rejects(
+    readScan(text),
+    (e: unknown) => e instanceof InputError && e.message.startsWith(`${text}: `),
+  );
+  await assert.rejects(readScan(join(dir, "missing")), /missing: no such file or folder/);
+});
+
+test("readScan returns one volume per NIfTI file and one per DICOM series", async () => {
+  const nifti = await readScan(fixture("nifti", "fourd.nii"));
+  assert.equal(nifti.length, 1);
+  assert.deepEqual([...nifti[0]!.shape], [3, 4, 2, 5]);
+  const tree = await readScan(fixture("dicom", "tree"));
+  assert.equal(tree.length, 2);
+  const one = await readScan(fixture("dicom", "tree"), { series: "1.2.826.0.1.3680043.10.1234.77.1" });
+  assert.equal(one.length, 1);
+  assert.equal(one[0]!.meta.seriesInstanceUID, "1.2.826.0.1.3680043.10.1234.77.1");
+  await assert.rejects(readScan(fixture("nifti", "fourd.nii"), { maxVoxels: 10 }), /maxVoxels/);
+});
