@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InputError } from "../errors.js";
-import { normalizeZScore, percentiles, ScalePercentiles, scalePercentiles } from "./normalize.js";
+import {
+  normalizeZScore,
+  percentiles,
+  ScalePercentiles,
+  scalePercentiles,
+  volumePercentiles,
+} from "./normalize.js";
 import { Volume } from "./volume.js";
 
 const close = (a: number, b: number, tol = 1e-6) => Math.abs(a - b) <= tol;
@@ -88,4 +94,30 @@ test("scalePercentiles maps percentiles to the output range like MONAI (hand-com
   // Percentiles over nonzero voxels only: 0s ignored, 2 … 4 → 0 … 1.
   const nz = scalePercentiles(vol([0, 2, 3, 4]), { lower: 0, upper: 100, nonzero: true, clip: false });
   assert.deepEqual([...nz.data], [-1, 0, 0.5, 1]);
+});
+
+test("volumePercentiles on 16-bit data (histogram path) equals the generic method", () => {
+  const n = 4000;
+  const data = new Int16Array(n);
+  let seed = 11;
+  for (let i = 0; i < n; i++) {
+    seed = (seed * 48271) % 2147483647;
+    data[i] = (seed % 4000) - 2000;
+  }
+  const mask = new Uint8Array(n).map((_, i) => (i % 3 === 0 ? 0 : 1));
+  for (const scaling of [
+    { slope: 1, intercept: 0 },
+    { slope: -0.5, intercept: 10 },
+  ]) {
+    const v = new Volume({ data, dtype: "int16", shape: [n, 1, 1], scaling });
+    const real = [...v.real()];
+    const masked = real.filter((_, i) => mask[i] === 1);
+    const qs = [0, 1, 37.5, 50, 99, 100];
+    assert.deepEqual(volumePercentiles(v, qs), percentiles(real, qs));
+    assert.deepEqual(volumePercentiles(v, qs, { mask }), percentiles(masked, qs));
+    const nonzero = real.filter((x) => x !== 0);
+    assert.deepEqual(volumePercentiles(v, qs, { nonzero: true }), percentiles(nonzero, qs));
+  }
+  const u = new Volume({ data: new Uint16Array([65535, 0, 40000, 7]), dtype: "uint16", shape: [4, 1, 1] });
+  assert.deepEqual(volumePercentiles(u, [0, 50, 100]), [0, 7 + 0.5 * (40000 - 7), 65535]);
 });

@@ -76,6 +76,61 @@ export function percentiles(values: ArrayLike<number>, qs: readonly number[]): n
   });
 }
 
+const SMALL_INTS = new Set(["uint8", "int8", "int16", "uint16"]);
+
+/**
+ * Percentiles of a volume's real values over the selected voxels, as `percentiles` computes
+ * them. For 8- and 16-bit stored types the order statistics come from a histogram of stored
+ * values — exact, one pass, no copy — since real values are a monotone map of stored ones.
+ */
+export function volumePercentiles(volume: Volume, qs: readonly number[], sel: Selection = {}): number[] {
+  if (!SMALL_INTS.has(volume.dtype)) return percentiles(selected(volume, sel).values, qs);
+  const d = volume.data as Int16Array | Uint16Array | Int8Array | Uint8Array;
+  const per = volume.shape[0]! * volume.shape[1]! * volume.shape[2]!;
+  const mask = sel.mask === undefined ? undefined : sel.mask instanceof Volume ? sel.mask.data : sel.mask;
+  if (mask && mask.length !== per)
+    throw new InputError(
+      `the mask has ${mask.length} voxels but the scan has ${per} per volume`,
+      volume.meta.source,
+    );
+  const { slope, intercept } = volume.scaling;
+  // Real values as Volume.real() stores them (float32), so ties and order match exactly.
+  const real = (s: number) => Math.fround(s * slope + intercept);
+  const offset = volume.dtype === "int16" || volume.dtype === "int8" ? 32768 : 0;
+  const counts = new Float64Array(65536);
+  let n = 0;
+  for (let i = 0; i < d.length; i++) {
+    const s = d[i]!;
+    if (sel.nonzero && real(s) === 0) continue;
+    if (mask && Number(mask[i % per]) === 0) continue;
+    counts[s + offset]!++;
+    n++;
+  }
+  if (n === 0)
+    throw new InputError("percentile of an empty selection (no voxel selected)", volume.meta.source);
+  // k-th smallest real value (0-based); a negative slope reverses the order of stored values.
+  const orderStat = (k: number): number => {
+    const target = slope < 0 ? n - 1 - k : k;
+    let seen = 0;
+    for (let v = 0; v < 65536; v++) {
+      seen += counts[v]!;
+      if (seen > target) return real(v - offset);
+    }
+    return Number.NaN;
+  };
+  return qs.map((q) => {
+    if (!(q >= 0 && q <= 100)) throw new InputError(`percentile ${q} is outside 0 … 100`);
+    const h = (q / 100) * (n - 1);
+    const lo = Math.floor(h);
+    const below = orderStat(lo);
+    if (lo + 1 >= n) return below;
+    const above = orderStat(lo + 1);
+    const t = h - lo;
+    const diff = above - below;
+    return t >= 0.5 ? above - diff * (1 - t) : below + diff * t;
+  });
+}
+
 /** Partially orders `a` so that a[k] is the k-th smallest (Hoare's quickselect). */
 function select(a: Float64Array | Float32Array, k: number): number {
   let left = 0;
@@ -159,8 +214,7 @@ export interface PercentileScaleOptions extends Selection {
 export function scalePercentiles(volume: Volume, opts: PercentileScaleOptions): Volume {
   if (!(opts.lower <= opts.upper))
     throw new InputError(`percentile scaling: lower ${opts.lower} must not exceed upper ${opts.upper}`);
-  const { values } = selected(volume, opts);
-  const [a, b] = percentiles(values, [opts.lower, opts.upper]) as [number, number];
+  const [a, b] = volumePercentiles(volume, [opts.lower, opts.upper], opts) as [number, number];
   let bMin = opts.bMin ?? 0;
   let bMax = opts.bMax ?? 1;
   if (opts.relative) {
