@@ -56,6 +56,12 @@ test("bad groups and hyperparameters are refused with clear errors", () => {
   assert.throws(() => new SGD(params(), { nesterov: true, momentum: 0.9, dampening: 0.1 }), /Nesterov/);
   assert.throws(() => new SGD(params(), { groups: [{ match: /head/, weightDecay: -1 }] }), /weight decay/);
   assert.throws(() => new AdamW(params()).lr("nope"), /no group named "nope"/);
+  const typo = { weight_decay: 0.1 } as unknown as { weightDecay: number };
+  assert.throws(() => new AdamW(params(), typo), /optimizer options: unknown option "weight_decay"/);
+  assert.throws(
+    () => new SGD(params(), { groups: [{ name: "h", match: /head/, ...typo }] }),
+    /group "h": unknown option/,
+  );
 });
 
 test("gradients must name parameters and match their length", () => {
@@ -64,6 +70,13 @@ test("gradients must name parameters and match their length", () => {
   assert.throws(
     () => opt.step(new Map([["head.bias", new Float32Array(2)]])),
     /has 2 values, the parameter 3/,
+  );
+  const ps = params();
+  const late = new SGD(ps, { lr: 0.1 });
+  ps.set("added", new Float32Array(1));
+  assert.throws(
+    () => late.step(new Map([["added", new Float32Array(1)]])),
+    /"added" was added after the optimizer/,
   );
   assert.equal(opt.stepCount, 0);
 });

@@ -30,6 +30,16 @@ export function bufferOf(s: ParamState, name: string, n: number): Float32Array {
   return b;
 }
 
+/** Refuses option names the optimizer does not have (a typo would otherwise be ignored). */
+function checkKeys(given: object, known: object, source: string): void {
+  for (const k of Object.keys(given)) {
+    if (!Object.hasOwn(known, k)) {
+      const options = Object.keys(known).join(", ");
+      throw new InputError(`unknown option "${k}" (options: ${options}, groups, schedule)`, source);
+    }
+  }
+}
+
 export type OptimizerOptions<H> = Partial<H> & {
   /** Groups in priority order; parameters no group selects keep the top-level settings. */
   groups?: readonly (GroupSelector & Partial<H>)[];
@@ -67,13 +77,22 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   constructor(params: TensorMap, defaults: H, options: OptimizerOptions<H>) {
     const { groups = [], schedule, ...top } = options;
+    checkKeys(top, defaults, "optimizer options");
+    groups.forEach((g, i) => {
+      const { name, names, match, ...overrides } = g;
+      checkKeys(overrides, defaults, `optimizer group "${name ?? `group${i}`}"`);
+    });
     const base = { ...defaults };
     for (const [k, v] of Object.entries(top)) if (v !== undefined) (base as Record<string, unknown>)[k] = v;
     this.params = params;
     this.groups = assignGroups([...params.keys()], base as H, groups);
     for (const g of this.groups) this.validate(g.hyper, `optimizer group "${g.name}"`);
+    this.#grouped = new Set(this.groups.flatMap((g) => g.params));
     this.schedule = schedule;
   }
+
+  /** Names the groups were built from; a parameter added to the map later belongs to none. */
+  readonly #grouped: Set<string>;
 
   /** Throws InputError for hyperparameters torch would refuse. */
   protected abstract validate(h: H, source: string): void;
@@ -90,6 +109,9 @@ export abstract class Optimizer<H extends BaseHyper> {
     for (const [name, g] of grads) {
       const p = this.params.get(name);
       if (!p) throw new RangeError(`optimizer: gradient for unknown parameter "${name}"`);
+      if (!this.#grouped.has(name)) {
+        throw new RangeError(`optimizer: parameter "${name}" was added after the optimizer was created`);
+      }
       if (g.length !== p.length) {
         throw new RangeError(
           `optimizer: gradient "${name}" has ${g.length} values, the parameter ${p.length}`,
