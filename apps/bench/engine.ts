@@ -1,0 +1,168 @@
+// bench:engine — ViT-S/16 forward, LoRA step and full fine-tuning step on ONNX Runtime through
+// the engine, against PyTorch on the same machine when python3-torch is importable.
+// Usage: node dist/apps/bench/engine.js [--batch 16] [--layers 12] [--threads 2] [--reps 3] [--no-torch] [--json]
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { engine as E } from "../../src/index.js";
+import { buildVit, type VitConfig } from "./engine-vit.js";
+
+const { values: a } = parseArgs({
+  options: {
+    batch: { type: "string", default: "16" },
+    layers: { type: "string", default: "12" },
+    threads: { type: "string", default: "2" },
+    reps: { type: "string", default: "3" },
+    "no-torch": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+});
+const base: VitConfig = {
+  dim: 384,
+  layers: Number(a.layers),
+  heads: 6,
+  img: 224,
+  patch: 16,
+  batch: Number(a.batch),
+  classes: 75,
+  rank: 8,
+  train: "frozen",
+};
+const threads = Number(a.threads);
+const reps = Number(a.reps);
+const log = (s: string) => {
+  if (!a.json) console.log(s);
+  else process.stderr.write(`${s}\n`);
+};
+
+const N = (base.img / base.patch) ** 2 + 1;
+const flops = 2 * base.batch * base.layers * (12 * N * base.dim ** 2 + 2 * N ** 2 * base.dim);
+const image = Float32Array.from(E.randn(base.batch * 3 * base.img * base.img, 5));
+const targets = Float32Array.from(E.randn(base.batch * base.classes, 6), (v) => (v > 1.28 ? 1 : 0));
+const runtime = { intraOpThreads: threads, interOpThreads: 1 };
+
+async function timeit(fn: () => Promise<unknown>): Promise<number> {
+  await fn(); // warm-up (first run allocates arenas)
+  const t = performance.now();
+  for (let i = 0; i < reps; i++) await fn();
+  return (performance.now() - t) / reps / 1000;
+}
+
+async function forward(): Promise<{ s: number; compile: number }> {
+  const { logits } = buildVit(base);
+  const t0 = performance.now();
+  const prog = await E.compile({ logits }, runtime);
+  const compile = (performance.now() - t0) / 1000;
+  const s = await timeit(() => prog.run({ image }));
+  return { s, compile };
+}
+
+async function step(train: "lora" | "full"): Promise<{ s: number; compile: number; nTrain: number }> {
+  const { g, loss } = buildVit({ ...base, train });
+  const t0 = performance.now();
+  const st = await E.compileTrainStep(loss, runtime);
+  const compile = (performance.now() - t0) / 1000;
+  const params = g.trainableValues();
+  const opt = new E.AdamW(params, { lr: 1e-4 });
+  const s = await timeit(async () => {
+    const { grads } = await st.run({ image, targets });
+    opt.step(grads);
+  });
+  let nTrain = 0;
+  for (const v of params.values()) nTrain += v.length;
+  return { s, compile, nTrain };
+}
+
+function torchPeer(): Record<string, number | string> | undefined {
+  const script = "/work/shared/peers/torch_vit.py";
+  if (a["no-torch"] || !existsSync(script)) return undefined;
+  if (spawnSync("/usr/bin/python3", ["-c", "import torch"]).status !== 0) return undefined;
+  const args = [
+    script,
+    "--threads",
+    String(threads),
+    "--batch",
+    String(base.batch),
+    "--layers",
+    String(base.layers),
+    "--reps",
+    String(reps),
+  ];
+  const r = spawnSync("/usr/bin/python3", args, { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    log(`torch peer failed: ${r.stderr.trim().split("\n").pop()}`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string);
+}
+
+log(`ViT-S/16 ${base.layers} layers, batch ${base.batch}, ${threads} threads, ${reps} reps (+1 warm-up)`);
+const fwd = await forward();
+log(`forward done: ${fwd.s.toFixed(3)} s`);
+await E.releaseSessions();
+const lora = await step("lora");
+log(`lora step done: ${lora.s.toFixed(3)} s`);
+await E.releaseSessions();
+const full = await step("full");
+log(`full step done: ${full.s.toFixed(3)} s`);
+await E.releaseSessions();
+const peakRss = process.resourceUsage().maxRSS / 1024;
+const torch = torchPeer();
+
+const result: Record<string, number | string | null> = {
+  model: `vit-s/16 L${base.layers} B${base.batch}`,
+  threads,
+  forward_s: fwd.s,
+  forward_gflops: flops / fwd.s / 1e9,
+  lora_step_s: lora.s,
+  full_step_s: full.s,
+  lora_over_forward: lora.s / fwd.s,
+  full_over_forward: full.s / fwd.s,
+  compile_s: fwd.compile,
+  compile_lora_s: lora.compile,
+  compile_full_s: full.compile,
+  lora_trainable_params: lora.nTrain,
+  peak_rss_mb: peakRss,
+  torch: torch ? String(torch.peer) : null,
+  torch_forward_s: torch ? Number(torch.forward_s) : null,
+  torch_lora_s: torch ? Number(torch.lora_step_s) : null,
+  torch_full_s: torch ? Number(torch.full_step_s) : null,
+  torch_forward_ratio: torch ? Number(torch.forward_s) / fwd.s : null,
+  torch_lora_ratio: torch ? Number(torch.lora_step_s) / lora.s : null,
+  torch_full_ratio: torch ? Number(torch.full_step_s) / full.s : null,
+};
+
+const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? "—" : v.toFixed(d));
+const rows: [string, string, string, string][] = [
+  [
+    "forward",
+    f(fwd.s),
+    `${f(result.forward_gflops as number, 1)} GFLOPS (target ≥ 85)`,
+    f(result.torch_forward_s as number | null),
+  ],
+  [
+    "LoRA step (r=8 q,v + head)",
+    f(lora.s),
+    `${f(lora.s / fwd.s, 2)}× forward (target ≤ 2.5)`,
+    f(result.torch_lora_s as number | null),
+  ],
+  [
+    "full fine-tuning step",
+    f(full.s),
+    `${f(full.s / fwd.s, 2)}× forward (target ≤ 3.5)`,
+    f(result.torch_full_s as number | null),
+  ],
+];
+log("");
+log(`${"what".padEnd(28)}${"engine s".padStart(10)}  ${"note".padEnd(34)}${"torch s".padStart(9)}`);
+for (const [w, s, n, t] of rows) log(`${w.padEnd(28)}${s.padStart(10)}  ${n.padEnd(34)}${t.padStart(9)}`);
+log("");
+log(
+  `session compile: forward ${f(fwd.compile, 2)} s, LoRA ${f(lora.compile, 2)} s, full ${f(full.compile, 2)} s; peak RSS ${f(peakRss, 0)} MB`,
+);
+if (torch) {
+  log(
+    `torch/engine time ratios: forward ${f(result.torch_forward_ratio as number, 2)}, LoRA ${f(result.torch_lora_ratio as number, 2)} (target ≥ 1.8), full ${f(result.torch_full_ratio as number, 2)}`,
+  );
+} else log("torch peer: not run (python3-torch not importable or --no-torch)");
+if (a.json) console.log(JSON.stringify(result));
