@@ -18,9 +18,9 @@ test("binary16 bits → Float32", () => {
     [0x8000, -0],
   ];
   const out = f16ToFloat32(Uint16Array.from(cases.map((c) => c[0])));
-  cases.forEach(([bits, v], i) =>
-    assert.ok(Object.is(out[i], v), `0x${bits.toString(16)} → ${out[i]}, want ${v}`),
-  );
+  cases.forEach(([bits, v], i) => {
+    assert.ok(Object.is(out[i], v), `0x${bits.toString(16)} → ${out[i]}, want ${v}`);
+  });
   assert.ok(Number.isNaN(f16ToFloat32(Uint16Array.of(0x7e00))[0]));
 });
 
@@ -41,9 +41,9 @@ test("Float32 → binary16 rounds to nearest, ties to even, overflowing to infin
     [-0, 0x8000],
   ];
   const out = float32ToF16(Float32Array.from(cases.map((c) => c[0])));
-  cases.forEach(([v, bits], i) =>
-    assert.equal(out[i], bits, `${v} → 0x${out[i]!.toString(16)}, want 0x${bits.toString(16)}`),
-  );
+  cases.forEach(([v, bits], i) => {
+    assert.equal(out[i], bits, `${v} → 0x${out[i]!.toString(16)}, want 0x${bits.toString(16)}`);
+  });
 });
 
 test("bfloat16 both ways", () => {
@@ -57,7 +57,7 @@ test("bfloat16 both ways", () => {
     [-2.5, 0xc020],
   ];
   const out = float32ToBF16(Float32Array.from(cases.map((c) => c[0])));
-  cases.forEach(([v, bits], i) =>
-    assert.equal(out[i], bits, `${v} → 0x${out[i]!.toString(16)}, want 0x${bits.toString(16)}`),
-  );
+  cases.forEach(([v, bits], i) => {
+    assert.equal(out[i], bits, `${v} → 0x${out[i]!.toString(16)}, want 0x${bits.toString(16)}`);
+  });
 });
