@@ -56,7 +56,8 @@ export interface DicomHeader {
   numberOfFrames: number;
   frames: FrameInfo[];
   /** Native pixel data: absolute offset and length; encapsulated: the parsed items. */
-  pixel: { offset: number; length: number; encapsulated: Encapsulated | undefined };
+  /** `vr` is the Pixel Data VR when explicit (big-endian byte swapping follows it). */
+  pixel: { offset: number; length: number; encapsulated: Encapsulated | undefined; vr: string | undefined };
   /** Kept only when the offsets refer to bytes that re-reading the file would not give back (deflate). */
   bytes: Uint8Array | undefined;
   /** A problem found in the header pass that makes the pixels unreadable; reported if this file is loaded. */
@@ -92,8 +93,14 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
   if (!pixelElement && (ds.elements.x7fe00008 || ds.elements.x7fe00009))
     throw new InputError("Float/Double Float Pixel Data (parametric maps) is not supported", path);
   if (!pixelElement) throw new NotAnImage("DICOM file without pixel data");
-  const syntax = transferSyntax(tsUID);
-  if (!syntax) throw new InputError(`unsupported transfer syntax ${describeTransferSyntax(tsUID)}`, path);
+  // An unsupported syntax is a defect of this file, reported only if its series is read, so the
+  // other series of a folder still load (and the listing still shows it).
+  const known = transferSyntax(tsUID);
+  const syntax: TransferSyntax = known ?? {
+    uid: tsUID,
+    name: describeTransferSyntax(tsUID).slice(tsUID.length + 2, -1),
+    encoding: "native",
+  };
 
   const rows = ds.uint16("x00280010");
   const columns = ds.uint16("x00280011");
@@ -116,10 +123,14 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
   const seriesInstanceUID =
     str(ds, "x0020000e") ?? `unknown-series:${str(ds, "x0020000d") ?? "unknown-study"}`;
 
-  let defect: string | undefined;
+  let defect: string | undefined = known
+    ? undefined
+    : `unsupported transfer syntax ${describeTransferSyntax(tsUID)}`;
   let encapsulated: Encapsulated | undefined;
   const bigBytes = ds.byteArray as Uint8Array;
-  if (pixelElement.hadUndefinedLength || pixelElement.length === 0xffffffff) {
+  if (defect) {
+    // Pixels in an unknown encoding: nothing to locate.
+  } else if (pixelElement.hadUndefinedLength || pixelElement.length === 0xffffffff) {
     try {
       encapsulated = parseEncapsulated(bigBytes, pixelElement.dataOffset);
     } catch (e) {
@@ -144,7 +155,12 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
     format,
     numberOfFrames,
     frames: [],
-    pixel: { offset: pixelElement.dataOffset, length: pixelElement.length, encapsulated },
+    pixel: {
+      offset: pixelElement.dataOffset,
+      length: pixelElement.length,
+      encapsulated,
+      vr: pixelElement.vr,
+    },
     bytes: bigBytes === bytes ? undefined : bigBytes,
     defect,
   };

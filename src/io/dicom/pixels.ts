@@ -66,14 +66,17 @@ function nativeFrame(h: DicomHeader, bytes: Uint8Array, frame: number): Uint8Arr
 }
 
 /** A typed view of little- or big-endian sample bytes, copying only when alignment or byte order require it. */
-function viewSamples(raw: Uint8Array, bitsAllocated: number, bigEndian: boolean): Samples {
+function viewSamples(raw: Uint8Array, bitsAllocated: number, bigEndian: boolean, vr?: string): Samples {
   if (bitsAllocated === 8) return raw;
   const width = bitsAllocated / 8;
+  // Big-endian byte order is a property of the VR: OW swaps 16-bit words even when a sample
+  // spans two of them (as DCMTK writes 32-bit data), OL swaps 32-bit words.
+  const swap = vr === "OW" ? 2 : vr === "OL" ? 4 : width;
   let b = raw;
   // Copy with the Uint8Array constructor: a Buffer's slice() is a view, and the swap is in place.
   if (bigEndian || raw.byteOffset % width !== 0) b = new Uint8Array(raw);
   if (bigEndian) {
-    if (width === 2) {
+    if (swap === 2) {
       for (let i = 0; i + 1 < b.length; i += 2) {
         const t = b[i]!;
         b[i] = b[i + 1]!;
@@ -117,7 +120,7 @@ export class FrameSource {
     const enc = h.syntax.encoding;
     if (enc === "native") {
       const raw = nativeFrame(h, this.#bytes, f);
-      const s = viewSamples(raw, fmt.bitsAllocated, h.syntax.bigEndian === true);
+      const s = viewSamples(raw, fmt.bitsAllocated, h.syntax.bigEndian === true, h.pixel.vr);
       return fmt.samplesPerPixel === 3 && fmt.planarConfiguration === 1 ? interleave(s) : s;
     }
     const encapsulated = h.pixel.encapsulated;

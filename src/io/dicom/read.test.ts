@@ -13,6 +13,8 @@ const PATTERN: Record<string, (c: number, r: number, k: number) => number> = {
   mr12: (c, r, k) => (c * 97 + r * 29 + k * 331) % 4096,
   s12: (c, r, k) => ((c * 97 + r * 29 + k * 331) % 4096) - 2048,
   u8: (c, r, k) => (c * 13 + r * 7 + k * 50) % 256,
+  s8: (c, r, k) => ((c * 13 + r * 7 + k * 50) % 256) - 128,
+  u32: (c, r, k) => (c * 97 + r * 29 + k * 331) * 70001,
 };
 
 interface Expected {
@@ -171,6 +173,17 @@ test("signed data with BitsStored 12 is sign-extended", async () => {
   assertVoxels(v, PATTERN.s12!);
 });
 
+test("8-bit signed and 32-bit unsigned (also big endian, OW word-swapped as DCMTK writes it)", async () => {
+  const s8 = await one(dicom("s8"));
+  assert.equal(s8.dtype, "int8");
+  assertVoxels(s8, PATTERN.s8!);
+  for (const path of [dicom("u32"), dicom("syntax", "u32_bigendian")]) {
+    const v = await one(path);
+    assert.equal(v.dtype, "uint32");
+    assertVoxels(v, PATTERN.u32!);
+  }
+});
+
 test("MONOCHROME1 is inverted within the stored range, with a note", async () => {
   const v = await one(dicom("mono1"));
   assertVoxels(v, (i, j, k) => 4095 - PATTERN.mr12!(i, j, k));
@@ -321,10 +334,13 @@ test("bad input: InputError naming the file and the problem", async () => {
   await rejectsWith(readDicom(dicom("bad", "mpeg2.dcm")), "mpeg2.dcm", "1.2.840.10008.1.2.4.100", "MPEG2");
   await rejectsWith(readDicom(dicom("bad", "huge.dcm")), "huge.dcm", "maxVoxels");
   await rejectsWith(readDicom(dicom("bad", "garbage.dcm")), "garbage.dcm", "corrupt");
+  await rejectsWith(readDicom(dicom("bad", "no_rows.dcm")), "no_rows.dcm", "Rows");
   await rejectsWith(readDicom(dicom("ct"), { maxVoxels: 1000 }), "maxVoxels");
   await rejectsWith(readDicom(dicom("ct", "README.txt")), "README.txt", "not a DICOM file");
   await rejectsWith(readDicom(dicom("does-not-exist")), "does-not-exist", "no such file");
-  await rejectsWith(listDicomSeries(dicom("bad", "mpeg2.dcm")), "mpeg2.dcm", "unsupported transfer syntax");
+  // Listing works from headers: the unreadable syntax shows up instead of failing.
+  const listed = await listDicomSeries(dicom("bad", "mpeg2.dcm"));
+  assert.deepEqual(listed[0]!.transferSyntaxes, ["1.2.840.10008.1.2.4.100"]);
 });
 
 test("onProgress counts up to its total", async () => {
