@@ -458,35 +458,69 @@ function linearRow(
     const fx = px + x * dx;
     const fy = py + x * dy;
     const fz = pz + x * dz;
+    if (fx >= 0 && fy >= 0 && fz >= 0 && fx < xmax && fy < ymax && fz < zmax) {
+      // Interior: all eight neighbours exist, truncation is floor, no clamping.
+      const i0 = fx | 0;
+      const j0 = fy | 0;
+      const k0 = fz | 0;
+      const wx = fx - i0;
+      const wy = fy - j0;
+      const wz = fz - k0;
+      const p = base + i0 + j0 * sy + k0 * sz;
+      const q = p + sz;
+      const a = d[p]!;
+      const b = d[p + sy]!;
+      const c = d[q]!;
+      const e = d[q + sy]!;
+      const c00 = a + (d[p + 1]! - a) * wx;
+      const c01 = b + (d[p + sy + 1]! - b) * wx;
+      const c10 = c + (d[q + 1]! - c) * wx;
+      const c11 = e + (d[q + sy + 1]! - e) * wx;
+      const c0 = c00 + (c01 - c00) * wy;
+      const c1 = c10 + (c11 - c10) * wy;
+      out[at + x] = (c0 + (c1 - c0) * wz) * slope + intercept;
+      continue;
+    }
     if (fx < -EDGE || fy < -EDGE || fz < -EDGE || fx > xmax + EDGE || fy > ymax + EDGE || fz > zmax + EDGE) {
       out[at + x] = fill;
       continue;
     }
-    const cx = Math.min(Math.max(fx, 0), xmax);
-    const cy = Math.min(Math.max(fy, 0), ymax);
-    const cz = Math.min(Math.max(fz, 0), zmax);
-    const i0 = Math.min(Math.floor(cx), xmax);
-    const j0 = Math.min(Math.floor(cy), ymax);
-    const k0 = Math.min(Math.floor(cz), zmax);
-    const wx = cx - i0;
-    const wy = cy - j0;
-    const wz = cz - k0;
-    const di = i0 < xmax ? 1 : 0;
-    const dj = j0 < ymax ? sy : 0;
-    const dk = k0 < zmax ? sz : 0;
-    const p = base + i0 + j0 * sy + k0 * sz;
-    const a = d[p]!;
-    const b = d[p + dj]!;
-    const c = d[p + dk]!;
-    const e = d[p + dk + dj]!;
-    const c00 = a + (d[p + di]! - a) * wx;
-    const c01 = b + (d[p + dj + di]! - b) * wx;
-    const c10 = c + (d[p + dk + di]! - c) * wx;
-    const c11 = e + (d[p + dk + dj + di]! - e) * wx;
-    const c0 = c00 + (c01 - c00) * wy;
-    const c1 = c10 + (c11 - c10) * wy;
-    out[at + x] = (c0 + (c1 - c0) * wz) * slope + intercept;
+    out[at + x] = edgeSample(d, base, w, fx, fy, fz) * slope + intercept;
   }
+}
+
+/** Trilinear at a point near the border (clamped to the outermost centres), or on a 1-voxel axis. */
+function edgeSample(d: NumArray, base: number, w: Walk, fx: number, fy: number, fz: number): number {
+  const { nx, ny, nz } = w;
+  const sy = nx;
+  const sz = nx * ny;
+  const xmax = nx - 1;
+  const ymax = ny - 1;
+  const zmax = nz - 1;
+  const cx = Math.min(Math.max(fx, 0), xmax);
+  const cy = Math.min(Math.max(fy, 0), ymax);
+  const cz = Math.min(Math.max(fz, 0), zmax);
+  const i0 = Math.min(Math.floor(cx), xmax);
+  const j0 = Math.min(Math.floor(cy), ymax);
+  const k0 = Math.min(Math.floor(cz), zmax);
+  const wx = cx - i0;
+  const wy = cy - j0;
+  const wz = cz - k0;
+  const di = i0 < xmax ? 1 : 0;
+  const dj = j0 < ymax ? sy : 0;
+  const dk = k0 < zmax ? sz : 0;
+  const p = base + i0 + j0 * sy + k0 * sz;
+  const a = d[p]!;
+  const b = d[p + dj]!;
+  const c = d[p + dk]!;
+  const e = d[p + dk + dj]!;
+  const c00 = a + (d[p + di]! - a) * wx;
+  const c01 = b + (d[p + dj + di]! - b) * wx;
+  const c10 = c + (d[p + dk + di]! - c) * wx;
+  const c11 = e + (d[p + dk + dj + di]! - e) * wx;
+  const c0 = c00 + (c01 - c00) * wy;
+  const c1 = c10 + (c11 - c10) * wy;
+  return c0 + (c1 - c0) * wz;
 }
 
 function nearestGeneral(
