@@ -38,3 +38,4 @@ export {
   writeSafetensors,
 } from "./io/safetensors/index.js";
 export * from "./engine/optim/index.js";
+export * from "./phantom/index.js";

@@ -1,0 +1,1116 @@
+/**
+ * The analytic head: classifies one point of the canonical head frame into a density (HU), an
+ * anatomy label and a hemorrhage label. Shapes are ellipsoids, capsules and noise-thresholded
+ * shells; every per-case constant is precomputed in the constructor so that `sample` allocates
+ * nothing and reads only numbers.
+ */
+import { LatticeNoise } from "../noise.js";
+import { Rng } from "../rng.js";
+import { ANATOMY_LABELS as A, HEMORRHAGE_LABELS as H } from "./labels.js";
+import type { HeadCtCase, Lesion, LesionKind, Vec3 } from "./spec.js";
+
+/** Lesion kinds as small integers, so the per-point loop switches on numbers. */
+const KIND: Record<LesionKind, number> = {
+  edh: 1,
+  sdh: 2,
+  csf_collection: 3,
+  meningioma: 4,
+  iph: 5,
+  mass: 6,
+  colloid: 7,
+  calcification: 8,
+  air: 9,
+  metal: 10,
+  infarct: 11,
+  encephalomalacia: 12,
+  lacune: 13,
+  sah: 14,
+  ivh: 15,
+  edema: 16,
+  fracture: 17,
+  depressed: 18,
+  craniectomy: 19,
+  burr_hole: 20,
+  scalp_hematoma: 21,
+  catheter: 22,
+  sulcal_effacement: 23,
+};
+
+/** Centre of the main cranial cavity ellipsoid; directions of extra-axial things start here. */
+export const CAVITY_CENTER: Vec3 = [0, -4, 8];
+const CAV_AXES: Vec3 = [66, 84, 66];
+const PF_CENTER: Vec3 = [0, -42, -38];
+const PF_AXES: Vec3 = [50, 36, 28];
+const FACE_CENTER: Vec3 = [0, 10, -40];
+const FACE_AXES: Vec3 = [60, 86, 40];
+
+/** Approximate signed distance to an axis-aligned ellipsoid (exact on the surface, good nearby). */
+export function ellipsoidSd(x: number, y: number, z: number, a: number, b: number, c: number): number {
+  return ellipsoidSdInv(x, y, z, 1 / a, 1 / b, 1 / c);
+}
+
+/** `ellipsoidSd` with inverse semi-axes (multiplications only, for the per-voxel path). */
+function ellipsoidSdInv(x: number, y: number, z: number, ia: number, ib: number, ic: number): number {
+  const px = x * ia;
+  const py = y * ib;
+  const pz = z * ic;
+  const k0 = Math.sqrt(px * px + py * py + pz * pz);
+  const qx = px * ia;
+  const qy = py * ib;
+  const qz = pz * ic;
+  const k1 = Math.sqrt(qx * qx + qy * qy + qz * qz);
+  return k1 > 1e-9 ? (k0 * (k0 - 1)) / k1 : -1 / Math.max(ia, ib, ic);
+}
+
+const CAV_INV: Vec3 = [1 / 66, 1 / 84, 1 / 66];
+const PF_INV: Vec3 = [1 / 50, 1 / 36, 1 / 28];
+
+/** Signed distance of the cranial cavity (inner table); negative inside. */
+export function cavitySd(x: number, y: number, z: number): number {
+  const d1 = ellipsoidSdInv(x, y + 4, z - 8, CAV_INV[0], CAV_INV[1], CAV_INV[2]);
+  // Cranial floor: anterior fossa high, middle fossa low laterally, sella in between.
+  let zf = -38 + 12 / (1 + x * x * 0.0055);
+  if (y > 14) {
+    const t = y >= 30 ? 1 : (y - 14) / 16;
+    const s = t * t * (3 - 2 * t);
+    zf = zf * (1 - s) - 22 * s;
+  }
+  const dMain = Math.max(d1, zf - z);
+  if (y > -6 || z > -10) return dMain;
+  const dPf = ellipsoidSdInv(x, y + 42, z + 38, PF_INV[0], PF_INV[1], PF_INV[2]);
+  return Math.min(dMain, dPf);
+}
+
+function smoothstep(e0: number, e1: number, x: number): number {
+  const t = Math.min(1, Math.max(0, (x - e0) / (e1 - e0)));
+  return t * t * (3 - 2 * t);
+}
+
+/** Distance from (x,y,z) to segment a→b minus a radius interpolated from ra to rb. */
+function capsuleSd(
+  x: number,
+  y: number,
+  z: number,
+  ax: number,
+  ay: number,
+  az: number,
+  bx: number,
+  by: number,
+  bz: number,
+  ra: number,
+  rb: number,
+): number {
+  const ux = bx - ax;
+  const uy = by - ay;
+  const uz = bz - az;
+  const wx = x - ax;
+  const wy = y - ay;
+  const wz = z - az;
+  let t = (wx * ux + wy * uy + wz * uz) / (ux * ux + uy * uy + uz * uz);
+  t = t < 0 ? 0 : Math.min(t, 1);
+  const dx = wx - ux * t;
+  const dy = wy - uy * t;
+  const dz = wz - uz * t;
+  return Math.sqrt(dx * dx + dy * dy + dz * dz) - (ra + (rb - ra) * t);
+}
+
+/** Right lateral ventricle centreline (x > 0), with radii; the left one is its mirror. */
+const VENTRICLE: [number, number, number, number][] = [
+  [5, 30, 9, 3.2],
+  [6.5, 16, 13, 4.6],
+  [9, -6, 17, 4.2],
+  [19, -27, 12, 6.5],
+  [16, -47, 9, 2.6],
+];
+const TEMPORAL_HORN: [number, number, number, number][] = [
+  [19, -27, 12, 5],
+  [29, -20, -6, 2.8],
+  [30, 2, -18, 1.8],
+];
+
+const HEM_OF: Partial<Record<LesionKind, number>> = {
+  edh: H.epidural,
+  sdh: H.subdural,
+  iph: H.intraparenchymal,
+  sah: H.subarachnoid,
+  ivh: H.intraventricular,
+};
+
+/** Implicit ellipsoid test (no square roots). */
+function inEllipsoid(x: number, y: number, z: number, a: number, b: number, c: number): boolean {
+  const px = x / a;
+  const py = y / b;
+  const pz = z / c;
+  return px * px + py * py + pz * pz < 1;
+}
+
+/**
+ * A lateral ventricle (right side, |x|) as capsule segments scaled by size `vs`, flattened to
+ * [ax, ay, az, ux, uy, uz, 1/|u|², ra, rb] per segment.
+ */
+function ventricleSegments(vs: number): Float64Array {
+  const spread = 1 + 0.25 * (vs - 1);
+  const segs: number[] = [];
+  const add = (p: number[], q: number[], qSpread: number) => {
+    const a = [p[0]! * spread, p[1]!, p[2]!];
+    const b = [q[0]! * qSpread, q[1]!, q[2]!];
+    const u = [b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!];
+    segs.push(...a, ...u, 1 / (u[0]! ** 2 + u[1]! ** 2 + u[2]! ** 2), p[3]! * vs, q[3]! * vs);
+  };
+  for (let i = 0; i + 1 < VENTRICLE.length; i++) add(VENTRICLE[i]!, VENTRICLE[i + 1]!, spread);
+  for (let i = 0; i + 1 < TEMPORAL_HORN.length; i++) add(TEMPORAL_HORN[i]!, TEMPORAL_HORN[i + 1]!, 1);
+  return Float64Array.from(segs);
+}
+
+function inSegments(s: Float64Array, x: number, y: number, z: number): boolean {
+  for (let i = 0; i < s.length; i += 9) {
+    const wx = x - s[i]!;
+    const wy = y - s[i + 1]!;
+    const wz = z - s[i + 2]!;
+    const ux = s[i + 3]!;
+    const uy = s[i + 4]!;
+    const uz = s[i + 5]!;
+    let t = (wx * ux + wy * uy + wz * uz) * s[i + 6]!;
+    t = t < 0 ? 0 : Math.min(t, 1);
+    const dx = wx - ux * t;
+    const dy = wy - uy * t;
+    const dz = wz - uz * t;
+    const r = s[i + 7]! + (s[i + 8]! - s[i + 7]!) * t;
+    if (dx * dx + dy * dy + dz * dz < r * r) return true;
+  }
+  return false;
+}
+
+function segmentsSd(s: Float64Array, x: number, y: number, z: number): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < s.length; i += 9) {
+    const d = capsuleSd(
+      x,
+      y,
+      z,
+      s[i]!,
+      s[i + 1]!,
+      s[i + 2]!,
+      s[i]! + s[i + 3]!,
+      s[i + 1]! + s[i + 4]!,
+      s[i + 2]! + s[i + 5]!,
+      s[i + 7]!,
+      s[i + 8]!,
+    );
+    if (d < best) best = d;
+  }
+  return best;
+}
+
+/** One lesion in a flat, monomorphic form for the per-point loop. */
+class Compiled {
+  kind: number;
+  hu: number;
+  // blob / bound
+  cx = 0;
+  cy = 0;
+  cz = 0;
+  irx = 0;
+  iry = 0;
+  irz = 0;
+  bound2 = 0;
+  irregular = 0;
+  // edema shell, in units of the normalised radius
+  edemaScale = 1;
+  edemaDelta = 0;
+  coreFraction = 0;
+  coreHu = 0;
+  // direction patch (extra-axial, skull)
+  dx = 0;
+  dy = 0;
+  dz = 0;
+  cosHalf = 1;
+  halfAngle = 0;
+  thickness = 0;
+  profile = 0;
+  px = 0;
+  py = 0;
+  pz = 0;
+  width = 0;
+  // tube
+  pts: Float64Array = new Float64Array(0);
+  radius = 0;
+  hem = 0;
+
+  constructor(l: Lesion) {
+    this.kind = KIND[l.kind];
+    this.hu = l.hu;
+    this.edemaDelta = l.edemaDelta;
+    this.coreFraction = l.coreFraction;
+    this.coreHu = l.coreHu;
+    const s = l.shape;
+    if (s.type === "blob") {
+      [this.cx, this.cy, this.cz] = s.center;
+      this.irx = 1 / s.radii[0];
+      this.iry = 1 / s.radii[1];
+      this.irz = 1 / s.radii[2];
+      this.irregular = s.irregularity;
+      const rmax = Math.max(...s.radii);
+      this.edemaScale = 1 + l.edemaMm / rmax;
+      const reach = rmax * (1 + s.irregularity) + l.edemaMm + 1;
+      this.bound2 = reach * reach;
+    } else if (s.type === "tube") {
+      this.pts = Float64Array.from(s.points.flat());
+      this.radius = s.radius;
+      const xs = s.points.map((p) => p[0]);
+      const ys = s.points.map((p) => p[1]);
+      const zs = s.points.map((p) => p[2]);
+      this.cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+      this.cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+      this.cz = (Math.min(...zs) + Math.max(...zs)) / 2;
+      const half =
+        Math.hypot(
+          Math.max(...xs) - Math.min(...xs),
+          Math.max(...ys) - Math.min(...ys),
+          Math.max(...zs) - Math.min(...zs),
+        ) /
+          2 +
+        s.radius +
+        1;
+      this.bound2 = half * half;
+    } else {
+      const n = Math.hypot(...s.dir);
+      this.dx = s.dir[0] / n;
+      this.dy = s.dir[1] / n;
+      this.dz = s.dir[2] / n;
+      this.halfAngle = s.halfAngle;
+      this.cosHalf = Math.cos(s.halfAngle);
+      if (s.type === "extraAxial") {
+        this.thickness = s.thickness;
+        this.profile = s.profile === "lens" ? 0 : s.profile === "crescent" ? 1 : 2;
+      } else {
+        this.thickness = s.depth;
+        if (s.plane) {
+          const m = Math.hypot(...s.plane);
+          this.px = s.plane[0] / m;
+          this.py = s.plane[1] / m;
+          this.pz = s.plane[2] / m;
+        }
+        this.width = s.width ?? 0;
+      }
+    }
+    this.hem = HEM_OF[l.kind] ?? 0;
+  }
+
+  /** Normalised blob radius (1 on the outline) with noise-perturbed outline, or Infinity out of bounds. */
+  blobR(x: number, y: number, z: number, noise: LatticeNoise): number {
+    const ox = x - this.cx;
+    const oy = y - this.cy;
+    const oz = z - this.cz;
+    if (ox * ox + oy * oy + oz * oz > this.bound2) return Number.POSITIVE_INFINITY;
+    const ex = ox * this.irx;
+    const ey = oy * this.iry;
+    const ez = oz * this.irz;
+    const r = Math.sqrt(ex * ex + ey * ey + ez * ez);
+    if (this.irregular === 0) return r;
+    return r / (1 + this.irregular * noise.at(x * 0.2 + this.cx, y * 0.2, z * 0.2 + 7.3));
+  }
+
+  tubeSd(x: number, y: number, z: number): number {
+    const ox = x - this.cx;
+    const oy = y - this.cy;
+    const oz = z - this.cz;
+    if (ox * ox + oy * oy + oz * oz > this.bound2) return Number.POSITIVE_INFINITY;
+    const p = this.pts;
+    let d = Number.POSITIVE_INFINITY;
+    for (let i = 0; i + 5 < p.length; i += 3) {
+      const s = capsuleSd(
+        x,
+        y,
+        z,
+        p[i]!,
+        p[i + 1]!,
+        p[i + 2]!,
+        p[i + 3]!,
+        p[i + 4]!,
+        p[i + 5]!,
+        this.radius,
+        this.radius,
+      );
+      if (s < d) d = s;
+    }
+    return d;
+  }
+
+  /** 0..1 position within the direction patch (0 = centre, 1 = rim), or -1 outside. */
+  patchU(ux: number, uy: number, uz: number): number {
+    const c = ux * this.dx + uy * this.dy + uz * this.dz;
+    if (c < this.cosHalf) return -1;
+    return Math.acos(Math.min(1, c)) / this.halfAngle;
+  }
+}
+
+function isParenchyma(anat: number): boolean {
+  return (
+    anat === A.grey_matter_left ||
+    anat === A.grey_matter_right ||
+    anat === A.white_matter_left ||
+    anat === A.white_matter_right ||
+    anat === A.deep_grey_left ||
+    anat === A.deep_grey_right ||
+    anat === A.cerebellum ||
+    anat === A.brainstem
+  );
+}
+
+function isWhite(anat: number): boolean {
+  return anat === A.white_matter_left || anat === A.white_matter_right;
+}
+
+export class HeadModel {
+  /** Outputs of the last `sample` call. */
+  hu = 0.5;
+  anat = 0;
+  hem = 0;
+
+  readonly #c: HeadCtCase;
+  readonly #noise: LatticeNoise;
+  readonly #extra: Compiled[];
+  readonly #skull: Compiled[];
+  readonly #brain: Compiled[];
+  readonly #any: Compiled[];
+  readonly #effacers: Compiled[];
+  #skinGrow: number;
+  #vl: number;
+  #vr: number;
+  #sulc: number;
+  #gmBand: number;
+  #csfBand: number;
+  #freq: number;
+  #shift: number;
+  #scx = 0;
+  #scy = 0;
+  #scz = 0;
+  #isx = 0;
+  #isy = 0;
+  #isz = 0;
+  #streak: number;
+  #metal: Compiled[];
+  #bounds: Float64Array;
+  #directionReach: number;
+  /** Left and right lateral ventricle segments (see ventricleSegments). */
+  #ventricles: [Float64Array, Float64Array];
+
+  constructor(c: HeadCtCase) {
+    this.#c = c;
+    this.#noise = new LatticeNoise(Rng.stream(c.seed, c.index, 101));
+    const compiled = c.lesions.map((l) => new Compiled(l));
+    const k = (names: LesionKind[]) => compiled.filter((l) => names.some((n) => KIND[n] === l.kind));
+    this.#extra = k(["edh", "sdh", "csf_collection", "meningioma"]);
+    this.#skull = k(["fracture", "depressed", "craniectomy", "burr_hole", "scalp_hematoma"]);
+    this.#any = k(["metal", "catheter", "air"]);
+    this.#metal = k(["metal"]);
+    this.#effacers = k(["sulcal_effacement"]);
+    this.#brain = k([
+      "iph",
+      "mass",
+      "colloid",
+      "calcification",
+      "infarct",
+      "encephalomalacia",
+      "lacune",
+      "sah",
+      "ivh",
+      "edema",
+    ]);
+    this.#skinGrow = c.anatomy.skullThickness + c.anatomy.scalpThickness;
+    this.#vl = c.anatomy.ventricles.left;
+    this.#vr = c.anatomy.ventricles.right;
+    const eff = 1 - c.diffuse.sulcalEffacement;
+    this.#sulc = c.anatomy.sulcalWidth * eff;
+    this.#gmBand = 0.2;
+    this.#csfBand = c.anatomy.csfBand * (0.25 + 0.75 * eff);
+    this.#freq = c.anatomy.gyralFrequency;
+    this.#shift = c.shift?.mm ?? 0;
+    if (c.shift) {
+      [this.#scx, this.#scy, this.#scz] = c.shift.center;
+      this.#isx = 1 / c.shift.sigma[0];
+      this.#isy = 1 / c.shift.sigma[1];
+      this.#isz = 1 / c.shift.sigma[2];
+    }
+    this.#streak = c.scanner.streak;
+    const m =
+      this.#skinGrow + 3 + Math.max(0, ...this.#skull.filter((l) => l.kind === 21).map((l) => l.thickness));
+    const ell = (cen: Vec3, ax: Vec3, grow: number) => [...cen, ...ax.map((a) => 1 / (a + grow))];
+    this.#bounds = Float64Array.from([
+      ...ell(CAVITY_CENTER, CAV_AXES, m),
+      ...ell(PF_CENTER, PF_AXES, m),
+      ...ell(FACE_CENTER, FACE_AXES, m - this.#skinGrow),
+    ]);
+    this.#directionReach = 2 + Math.max(15, ...this.#extra.map((l) => l.thickness + 1));
+    this.#ventricles = [ventricleSegments(this.#vl), ventricleSegments(this.#vr)];
+  }
+
+  /** Classifies canonical point (x, y, z); results in `hu`, `anat`, `hem`. */
+  sample(x: number, y: number, z: number): void {
+    this.hem = 0;
+    // Cheap rejection of air around the head (implicit bounding ellipsoids, no square roots).
+    if (!this.#inBounds(x, y, z)) {
+      this.hu = -1000;
+      this.anat = A.background;
+      if (this.#any.length > 0) this.#overlay(x, y, z, false);
+      return;
+    }
+    let dC = cavitySd(x, y, z);
+    const dC0 = dC;
+    let ux = 0;
+    let uy = 0;
+    let uz = 0;
+    let on = 1;
+    if (dC > -this.#directionReach) {
+      const ox = x - CAVITY_CENTER[0];
+      const oy = y - CAVITY_CENTER[1];
+      const oz = z - CAVITY_CENTER[2];
+      on = Math.sqrt(ox * ox + oy * oy + oz * oz) || 1;
+      ux = ox / on;
+      uy = oy / on;
+      uz = oz / on;
+    }
+    let scalpSwell = 0;
+    let depressed = 0;
+    let skullGone = false;
+    let fractureGap = false;
+    let swellHu = 0;
+    if (this.#skull.length > 0 && dC > -15) {
+      for (const l of this.#skull) {
+        const u = l.patchU(ux, uy, uz);
+        if (u < 0) continue;
+        if (l.kind === 21) {
+          const s = l.thickness * (1 - u * u);
+          if (s > scalpSwell) {
+            scalpSwell = s;
+            swellHu = l.hu;
+          }
+        } else if (l.kind === 18) {
+          depressed = u > 0.88 ? -1 : l.thickness;
+        } else if (l.kind === 19 || l.kind === 20) {
+          skullGone = true;
+        } else if (l.kind === 17) {
+          const d = (x - l.dx * on) * l.px + (y - l.dy * on) * l.py + (z - l.dz * on) * l.pz;
+          if (d < l.width && d > -l.width) fractureGap = true;
+        }
+      }
+    }
+    const hyp = this.#c.diffuse.hyperostosis;
+    if (hyp > 0 && y > 25 && z > -15 && dC > -hyp - 1) {
+      const w = smoothstep(25, 55, y) * smoothstep(-15, 10, z) * Math.exp(-(x * x) / 1600);
+      dC += hyp * w * (0.65 + 0.35 * this.#noise.at(x * 0.12, y * 0.12, z * 0.12 + 3));
+    }
+    if (depressed > 0) dC += depressed;
+
+    if (dC < 0) {
+      this.#intracranial(x, y, z, -dC, ux, uy, uz);
+      if (this.#any.length > 0) this.#overlay(x, y, z, true);
+      return;
+    }
+    const g = this.#skinGrow;
+    const dS =
+      Math.min(
+        ellipsoidSd(
+          x - CAVITY_CENTER[0],
+          y - CAVITY_CENTER[1],
+          z - CAVITY_CENTER[2],
+          CAV_AXES[0] + g,
+          CAV_AXES[1] + g,
+          CAV_AXES[2] + g,
+        ),
+        ellipsoidSd(
+          x - PF_CENTER[0],
+          y - PF_CENTER[1],
+          z - PF_CENTER[2],
+          PF_AXES[0] + g,
+          PF_AXES[1] + g,
+          PF_AXES[2] + g,
+        ),
+        ellipsoidSd(
+          x - FACE_CENTER[0],
+          y - FACE_CENTER[1],
+          z - FACE_CENTER[2],
+          FACE_AXES[0],
+          FACE_AXES[1],
+          FACE_AXES[2],
+        ),
+      ) - scalpSwell;
+    if (dS > 0) {
+      this.hu = -1000;
+      this.anat = A.background;
+    } else {
+      const t = this.#skullThickness(x, y, z);
+      if (dC0 < t && !skullGone) {
+        if (fractureGap || depressed < 0) {
+          this.hu = 35;
+          this.anat = A.scalp;
+        } else {
+          this.#bone(x, y, z, dC, t - dC0);
+        }
+      } else {
+        this.#extracranial(x, y, z, dC0 - t, dS, scalpSwell, swellHu);
+      }
+    }
+    if (this.#any.length > 0) this.#overlay(x, y, z, false);
+  }
+
+  /** Inside the head's bounding ellipsoids (skin plus scalp swelling plus a margin)? */
+  #inBounds(x: number, y: number, z: number): boolean {
+    const b = this.#bounds;
+    for (let i = 0; i < 18; i += 6) {
+      const px = (x - b[i]!) * b[i + 3]!;
+      const py = (y - b[i + 1]!) * b[i + 4]!;
+      const pz = (z - b[i + 2]!) * b[i + 5]!;
+      if (px * px + py * py + pz * pz < 1) return true;
+    }
+    return false;
+  }
+
+  #skullThickness(x: number, y: number, z: number): number {
+    const a = this.#c.anatomy;
+    let t = a.skullThickness * (1 + 0.15 * this.#noise.at(x * 0.04, y * 0.04, z * 0.04));
+    if (y > 55) t += 9 * smoothstep(55, 75, y) * Math.exp(-((x * x) / 400 + ((z - 14) * (z - 14)) / 300));
+    // Below the anterior and middle cranial fossae the skull base is a thin plate.
+    if (z < -18 && y > -6) {
+      const ant = y >= 30 ? 1 : y <= 14 ? 0 : (y - 14) / 16;
+      const zf = (-38 + 12 / (1 + x * x * 0.0055)) * (1 - ant) - 22 * ant;
+      if (z < zf + 0.5) return 3.5;
+    }
+    return t;
+  }
+
+  #bone(x: number, y: number, z: number, fromInner: number, fromOuter: number): void {
+    const tis = this.#c.tissue;
+    this.anat = A.skull;
+    // Frontal sinus air inside the thick frontal bone.
+    if (y > 70) {
+      const s = ellipsoidSd(x, y - 87, z - 14, 14, 4.5, 11);
+      if (s < 0) {
+        this.#sinus(s, y, 87, 4.5);
+        return;
+      }
+    }
+    // Sutures: thin lucent lines across the vault.
+    if (z > -5) {
+      const cor = y - 14 + 0.12 * z - 1.2 * Math.sin(x * 0.7);
+      const sag = x - 0.9 * Math.sin(y * 0.7);
+      const lam = y + 66 - 0.5 * (z - 30) - 1.2 * Math.sin(x * 0.6);
+      if (
+        Math.abs(cor) < 0.45 ||
+        (y < 14 && y > -66 && z > 35 && Math.abs(sag) < 0.45) ||
+        (y < -40 && Math.abs(lam) < 0.45)
+      ) {
+        this.hu = 160;
+        return;
+      }
+    }
+    if (fromInner < 1.5 || fromOuter < 1.8) {
+      this.hu = tis.cortical * (0.85 + 0.1 * this.#noise.at(x * 0.3, y * 0.3, z * 0.3));
+    } else {
+      this.hu = tis.diploe * (1 + 0.45 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 11));
+    }
+  }
+
+  /** Sinus contents: air, mucosal lining, or dependent (posterior) fluid. */
+  #sinus(sd: number, y: number, cy: number, ry: number): void {
+    const d = this.#c.diffuse;
+    this.anat = A.sinus_air;
+    if (d.sinusMucosa > 0 && sd > -d.sinusMucosa) {
+      this.hu = 30;
+      this.anat = A.orbit_face;
+    } else if (d.sinusFluid > 0 && y < cy - ry + 2 * ry * d.sinusFluid) {
+      this.hu = 18;
+      this.anat = A.orbit_face;
+    } else {
+      this.hu = -1000;
+    }
+  }
+
+  #extracranial(
+    x: number,
+    y: number,
+    z: number,
+    fromBone: number,
+    dS: number,
+    swell: number,
+    swellHu: number,
+  ): void {
+    const tis = this.#c.tissue;
+    this.anat = A.scalp;
+    if (swell > 0 && fromBone < 0.5 * this.#c.anatomy.scalpThickness + swell) {
+      this.hu = swellHu;
+      return;
+    }
+    // Deep face and skull base: orbits, sphenoid sinus, petrous bones and mastoids.
+    if (z < -12) {
+      const ax = Math.abs(x);
+      if (y > 40) {
+        const g = ellipsoidSd(ax - 31, y - 66, z + 30, 11.5, 11.5, 11.5);
+        const f = ellipsoidSd(ax - 30, y - 60, z + 30, 17, 20, 15);
+        if (g < 0) {
+          this.hu = g > -1.2 ? 45 : 10;
+          this.anat = A.orbit_face;
+          return;
+        }
+        if (f < 0) {
+          this.hu = tis.fat;
+          this.anat = A.orbit_face;
+          return;
+        }
+        if (f < 2.5 && y < 80) {
+          this.#boneTexture(x, y, z);
+          return;
+        }
+      }
+      if (z < -40 && y > 30) {
+        const max = ellipsoidSd(ax - 24, y - 56, z + 56, 13, 15, 14);
+        if (max < 0) {
+          this.#sinus(max, y, 56, 15);
+          return;
+        }
+        if (max < 2) {
+          this.#boneTexture(x, y, z);
+          return;
+        }
+        if (ax < 9 && y > 40 && y < 92) {
+          this.anat = A.sinus_air;
+          const turb = ax > 3 && this.#noise.at(ax * 0.3, y * 0.1, z * 0.3 + 13) > 0.1;
+          this.hu = ax < 1 ? 500 : turb ? 60 : -950;
+          return;
+        }
+      }
+      const sph = ellipsoidSd(x, y - 22, z + 46, 12, 10, 9);
+      if (sph < 0) {
+        this.#sinus(sph, y, 22, 10);
+        return;
+      }
+      if (sph < 1.5) {
+        this.#boneTexture(x, y, z);
+        return;
+      }
+      const eth = ellipsoidSd(x, y - 52, z + 30, 9, 16, 10);
+      if (eth < 0) {
+        this.anat = A.sinus_air;
+        this.hu = this.#noise.at(x * 0.45, y * 0.45, z * 0.45) > -0.05 ? -900 : 400;
+        return;
+      }
+      if (this.#petrous(ax, y, z)) return;
+      this.hu = tis.muscle;
+      this.anat = A.orbit_face;
+      return;
+    }
+    // Scalp: skin and galea around a subcutaneous fat layer; temporalis muscle on the sides.
+    const depth = -dS;
+    if (depth > 1.2 && depth < 3.2 && fromBone > 1) {
+      this.hu = tis.fat;
+    } else {
+      this.hu = Math.abs(x) > 50 && z < 25 ? tis.muscle : tis.scalp;
+    }
+  }
+
+  #boneTexture(x: number, y: number, z: number): void {
+    this.anat = A.skull;
+    this.hu = this.#c.tissue.diploe * (1.3 + 0.4 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 5));
+  }
+
+  /** Petrous ridges (dense) and mastoid air cells; true when the point is one of them. */
+  #petrous(ax: number, y: number, z: number): boolean {
+    if (z > -26 || y > 0) return false;
+    const m = ellipsoidSd(ax - 50, y + 30, z + 48, 10, 12, 13);
+    if (m < 0) {
+      this.anat = A.skull;
+      this.hu = this.#noise.at(ax * 0.6, y * 0.6, z * 0.6 + 9) > 0 ? -850 : 900;
+      if (this.hu < 0) this.anat = A.sinus_air;
+      return true;
+    }
+    const p = capsuleSd(ax, y, z, 16, -14, -38, 48, -30, -44, 5, 8);
+    if (p < 0) {
+      this.anat = A.skull;
+      this.hu = this.#c.tissue.cortical * 1.1;
+      return true;
+    }
+    return false;
+  }
+
+  #intracranial(x: number, y: number, z: number, depth: number, ux: number, uy: number, uz: number): void {
+    // Extra-axial collections lie against the inner table and push the brain surface inward.
+    let e = 0;
+    if (depth < this.#directionReach) {
+      for (const l of this.#extra) {
+        const u = l.patchU(ux, uy, uz);
+        if (u < 0) continue;
+        const th =
+          l.profile === 0
+            ? l.thickness * (1 - u * u)
+            : l.profile === 1
+              ? l.thickness * (1 - u * u * u * u) ** 0.7
+              : l.thickness * Math.sqrt(1 - u * u);
+        if (depth < th) {
+          this.hu = l.hu;
+          this.hem = l.hem;
+          this.anat = l.kind === 3 ? A.csf : A.lesion;
+          return;
+        }
+        if (th > e) e = th;
+      }
+    }
+    // Petrous apex and dense bone still bound the cavity from below.
+    if (z < -26 && y < 0 && this.#petrous(x < 0 ? -x : x, y, z)) return;
+
+    // Mass effect: brain structures are sampled at displaced points.
+    let xd = x;
+    if (this.#shift !== 0) {
+      const a = (x - this.#scx) * this.#isx;
+      const b = (y - this.#scy) * this.#isy;
+      const d = (z - this.#scz) * this.#isz;
+      const q = a * a + b * b + d * d;
+      if (q < 30) xd = x - this.#shift * Math.exp(-0.5 * q);
+    }
+    this.#brainTissue(xd, y, z, depth - e);
+    // Beam hardening: a dark band between the petrous bones.
+    if (this.#streak !== 0 && z < -24 && z > -56) {
+      const by = (y + 24) / 5;
+      const bz = (z + 40) / 9;
+      this.hu += this.#streak * Math.exp(-by * by - bz * bz) * (1 + 0.5 * Math.sin(x * 0.9));
+    }
+    if (this.#brain.length > 0) this.#brainLesions(x, y, z, xd);
+  }
+
+  #brainTissue(x: number, y: number, z: number, depth: number): void {
+    const c = this.#c;
+    const tis = c.tissue;
+    const an = c.anatomy;
+    const right = x >= 0;
+    const ax = right ? x : -x;
+    // Local sulcal effacement near a mass.
+    let eff = 1;
+    for (const l of this.#effacers) {
+      const r = l.blobR(x, y, z, this.#noise);
+      if (r < 1) eff = Math.min(eff, 0.1 + 0.9 * r * r);
+    }
+    if (depth < this.#csfBand * eff) {
+      this.#csf(A.csf);
+      return;
+    }
+
+    // Brainstem, from the midbrain through the tentorial incisura to the medulla.
+    if (y < 0 && y > -50 && ax < 20 && z < 10) {
+      const bs =
+        z > -40
+          ? capsuleSd(x, y, z, 0, -20, -6, 0, -24, -40, 9, 12.5)
+          : capsuleSd(x, y, z, 0, -24, -40, 0, -34, -70, 12.5, 9);
+      if (bs < 0) {
+        this.hu = tis.brainstem;
+        this.anat = A.brainstem;
+        return;
+      }
+      // Perimesencephalic (ambient) cistern around the midbrain.
+      if (bs < 3.5 * an.cisterns && z > -28) {
+        this.#csf(A.csf);
+        return;
+      }
+    }
+    // Suprasellar and quadrigeminal cisterns.
+    const cis = an.cisterns;
+    if (cis > 0.05 && z < 8 && z > -34 && y < 25 && ax < 16) {
+      if (inEllipsoid(x, y - 6, z + 22, 13 * cis, 9 * cis, 5 * cis)) {
+        this.#csf(A.csf);
+        return;
+      }
+      if (inEllipsoid(x, y + 32, z + 4, 8 * cis, 6 * cis, 6 * cis)) {
+        this.#csf(A.csf);
+        return;
+      }
+    }
+
+    // Infratentorial compartment below the tentorium.
+    if (y < -14 && z < 2) {
+      const zt = -30 + 12 / (1 + (x * x) / 500) + 0.2 * (y + 14);
+      if (z < zt + 0.7) {
+        if (z > zt - 0.7 && ax > 6) {
+          this.hu = tis.dura;
+          this.anat = A.dura;
+          return;
+        }
+        if (z <= zt - 0.7) {
+          this.#posteriorFossa(x, y, z);
+          return;
+        }
+      }
+    }
+
+    // Falx and interhemispheric fissure, which move with the midline.
+    const fy = y / 78;
+    const falxEdge = 26 - 40 * fy * fy;
+    if (z > falxEdge - 5 && ax < 4) {
+      if (ax < 0.55 && z > falxEdge) {
+        this.hu = tis.dura;
+        this.anat = A.dura;
+        const fc = c.diffuse.calcification.falx;
+        if (fc > 0 && y > -20 && y < 40 && z > 40 && this.#noise.at(y * 0.15, z * 0.15, 17) > 0.15)
+          this.hu = fc;
+        return;
+      }
+      if (ax < 1.3 + 6 * this.#sulc * eff) {
+        this.#csf(A.csf);
+        return;
+      }
+    }
+
+    // Ventricular system, septum and choroid plexus.
+    if (ax < 48 && y > -62 && y < 42 && z > -28 && z < 36) {
+      const seg = this.#ventricles[right ? 1 : 0];
+      if (inSegments(seg, ax, y, z)) {
+        const cav = an.cavum;
+        // Septum pellucidum between the frontal horns (or a cavum within it).
+        if (ax < 0.5 + cav && y > -8 && z > 4) {
+          if (cav > 0 && ax < cav && y > 0 && y < 26) {
+            this.#csf(A.csf);
+            return;
+          }
+          this.hu = tis.wm;
+          this.anat = right ? A.white_matter_right : A.white_matter_left;
+          return;
+        }
+        const vs = right ? this.#vr : this.#vl;
+        const spread = 1 + 0.25 * (vs - 1);
+        const ch = capsuleSd(ax, y, z, 16 * spread, -20, 13, 21 * spread, -32, 11, 2.5, 3.5);
+        if (ch < 0) {
+          const cc = c.diffuse.calcification.choroid;
+          this.hu = cc > 0 && ch < -1 ? cc : 32;
+          this.anat = A.ventricles;
+          return;
+        }
+        this.#csf(A.ventricles);
+        return;
+      }
+      const v3 = an.ventricles.third;
+      if (ax < 1.6 * v3 && y > -18 && y < 8 && z > -10 && z < 12) {
+        this.#csf(A.ventricles);
+        return;
+      }
+      // Pineal gland behind the third ventricle.
+      const pc = c.diffuse.calcification.pineal;
+      if (pc > 0 && inEllipsoid(x, y + 24, z - 4, 3, 3.5, 3)) {
+        this.hu = pc;
+        this.anat = A.lesion;
+        return;
+      }
+      // Periventricular white matter disease: patchy hypodensity near the ventricles.
+      if (c.diffuse.svdDelta !== 0) {
+        const dv = segmentsSd(seg, ax, y, z);
+        if (dv < 14) {
+          this.#tissueAt(x, y, z, depth, eff);
+          if (isWhite(this.anat)) {
+            const n = this.#noise.at(x * 0.18, y * 0.18, z * 0.18 + 21);
+            const w = dv < 4 ? 1 : n > -0.1 ? 1 - (dv - 4) / 10 : 0;
+            this.hu += c.diffuse.svdDelta * w;
+          }
+          return;
+        }
+      }
+    }
+    // Sylvian fissures.
+    if (ax > 20 && z < 8 && z > -22 && y > -15 && y < 20) {
+      const syl = capsuleSd(
+        ax,
+        y,
+        z,
+        28,
+        8,
+        -12,
+        60,
+        -6,
+        2,
+        2 + 10 * this.#sulc * eff,
+        3 + 14 * this.#sulc * eff,
+      );
+      if (syl < 0) {
+        this.#csf(A.csf);
+        return;
+      }
+    }
+    this.#tissueAt(x, y, z, depth, eff);
+    if (c.diffuse.svdDelta !== 0 && z > 10 && isWhite(this.anat)) {
+      const n = this.#noise.at(x * 0.2, y * 0.2, z * 0.2 + 31);
+      if (n > 0.25) this.hu += c.diffuse.svdDelta * Math.min(1, (n - 0.25) * 4);
+    }
+  }
+
+  #csf(label: number): void {
+    this.hu = this.#c.tissue.csf;
+    this.anat = label;
+  }
+
+  /** Deep grey nuclei, cortex with sulci, and white matter. */
+  #tissueAt(x: number, y: number, z: number, depth: number, eff: number): void {
+    const c = this.#c;
+    const tis = c.tissue;
+    const right = x >= 0;
+    const ax = right ? x : -x;
+    if (ax < 32 && y > -30 && y < 30 && z > -12 && z < 24) {
+      const lent = inEllipsoid(ax - 22, y - 2, z - 1, 5.5, 12, 8);
+      if (
+        lent ||
+        inEllipsoid(ax - 12, y - 14, z - 10, 4.5, 9, 7) ||
+        inEllipsoid(ax - 9, y + 14, z - 3, 7, 10, 8)
+      ) {
+        this.hu = tis.deepGm;
+        this.anat = right ? A.deep_grey_right : A.deep_grey_left;
+        const bg = c.diffuse.calcification.basalGanglia;
+        if (bg > 0 && lent && inEllipsoid(ax - 19, y - 2, z - 1, 2.5, 4.5, 3.5)) this.hu = bg;
+        return;
+      }
+    }
+    const g = depth - this.#csfBand * eff;
+    if (g < 22) {
+      const f = this.#freq;
+      const n =
+        this.#noise.at(x * f, y * f, z * f) +
+        0.45 * this.#noise.at(x * f * 2.3 + 5, y * f * 2.3, z * f * 2.3);
+      const v = n < 0 ? -n : n;
+      const D = 18;
+      const sw = this.#sulc * eff;
+      if (g < D && v < sw * (1 - (g / D) * 0.6)) {
+        this.#csf(A.csf);
+        return;
+      }
+      if (g < 2.6 || (g < D + 2 && v < sw + this.#gmBand * (1 - g / (D + 6)))) {
+        this.hu = tis.gm;
+        this.anat = right ? A.grey_matter_right : A.grey_matter_left;
+        return;
+      }
+    }
+    this.hu = tis.wm;
+    this.anat = right ? A.white_matter_right : A.white_matter_left;
+  }
+
+  #posteriorFossa(x: number, y: number, z: number): void {
+    const c = this.#c;
+    const tis = c.tissue;
+    const v4 = Math.sqrt(c.anatomy.ventricles.third);
+    if (ellipsoidSd(x, y + 40, z + 40, 5.5 * v4, 3.5 * v4, 7 * v4) < 0) {
+      this.#csf(A.ventricles);
+      return;
+    }
+    const fol = c.anatomy.folia;
+    const shrink = 1 - 0.12 * (fol - 1);
+    const ax = Math.abs(x);
+    const hemi = ellipsoidSd(ax - 22, y + 50, z + 44, 26 * shrink, 24 * shrink, 18 * shrink);
+    const verm = ellipsoidSd(x, y + 48, z + 38, 10 * shrink, 21 * shrink, 17 * shrink);
+    const d = Math.min(hemi, verm);
+    if (d < 0) {
+      const n = this.#noise.at(x * 0.09, y * 0.22 + 3, z * 0.22);
+      if (-d < 14 && Math.abs(n) < 0.03 * fol * fol) {
+        this.#csf(A.csf);
+        return;
+      }
+      this.hu = -d > 9 && ax < 22 && ax > 6 ? tis.wm + 2 : tis.cerebellum;
+      this.anat = A.cerebellum;
+      return;
+    }
+    this.#csf(A.csf);
+  }
+
+  /** Lesions inside the brain, applied over the tissue they replace or modify. */
+  #brainLesions(x: number, y: number, z: number, xd: number): void {
+    const tis = this.#c.tissue;
+    for (const l of this.#brain) {
+      const k = l.kind;
+      const r = l.blobR(k === 14 || k === 15 || k === 16 || k === 11 || k === 12 ? xd : x, y, z, this.#noise);
+      if (r === Number.POSITIVE_INFINITY) continue;
+      const anat = this.anat;
+      const paren = isParenchyma(anat);
+      switch (k) {
+        case 5: // hemorrhage with an edema rim
+          if (r < 1 && anat !== A.skull) {
+            this.hu = l.hu;
+            this.hem = l.hem;
+            this.anat = A.lesion;
+          } else if (r < l.edemaScale && paren) this.hu += l.edemaDelta;
+          break;
+        case 6: // mass, possibly necrotic, with vasogenic (white-matter) edema
+          if (r < 1 && (paren || anat === A.csf || anat === A.ventricles)) {
+            this.hu = r < l.coreFraction ? l.coreHu : l.hu;
+            this.anat = A.lesion;
+          } else if (r < l.edemaScale && isWhite(anat)) this.hu += l.edemaDelta;
+          break;
+        case 7:
+        case 8:
+          if (r < 1 && anat !== A.skull) {
+            this.hu = l.hu;
+            this.anat = A.lesion;
+          }
+          break;
+        case 11: // territorial hypodensity (acute infarct): grey matter loses most
+          if (r < 1 && paren) {
+            const gm =
+              anat === A.grey_matter_left ||
+              anat === A.grey_matter_right ||
+              anat === A.deep_grey_left ||
+              anat === A.deep_grey_right;
+            this.hu += l.hu * (gm ? 1.4 : 1) * Math.min(1, (1 - r) * 4);
+          }
+          break;
+        case 12: // chronic infarct / encephalomalacia: tissue replaced by near-CSF density
+          if (r < 1 && (paren || anat === A.csf)) {
+            this.hu = r > 0.85 ? (this.hu + l.hu) / 2 : l.hu;
+            this.anat = A.lesion;
+          }
+          break;
+        case 13: // lacune
+          if (r < 1 && paren) {
+            this.hu = l.hu;
+            this.anat = A.lesion;
+          }
+          break;
+        case 14: // subarachnoid blood fills sulci and cisterns
+          if (r < 1 && anat === A.csf) {
+            this.hu = tis.csf + (l.hu - tis.csf) * Math.min(1, (1 - r) * 3);
+            this.hem = l.hem;
+          }
+          break;
+        case 15: // intraventricular blood layers dependently (posteriorly, patient supine)
+          if (anat === A.ventricles && r < 1 && y < l.cy) {
+            this.hu = l.hu;
+            this.hem = l.hem;
+          }
+          break;
+        case 16: // edema: white matter more than grey
+          if (r < 1 && paren) this.hu += l.hu * (isWhite(anat) ? 1 : 0.4) * Math.min(1, (1 - r) * 3);
+          break;
+      }
+    }
+  }
+
+  /** Objects that override anything: air bubbles, metal, catheters. */
+  #overlay(x: number, y: number, z: number, intracranial: boolean): void {
+    for (const l of this.#any) {
+      if (l.kind === 22) {
+        if (l.tubeSd(x, y, z) < 0) {
+          this.hu = l.hu;
+          this.anat = A.lesion;
+          this.hem = 0;
+        }
+      } else if (l.blobR(x, y, z, this.#noise) < 1) {
+        if (l.kind === 9 && !intracranial) continue;
+        this.hu = l.hu;
+        this.anat = l.kind === 9 ? A.lesion : A.lesion;
+        this.hem = 0;
+      }
+    }
+    if (this.#metal.length > 0 && this.anat !== A.background) {
+      for (const l of this.#metal) {
+        const dx = x - l.cx;
+        const dy = y - l.cy;
+        const dz = z - l.cz;
+        const r2 = dx * dx + dy * dy;
+        if (Math.abs(dz) > 6 || r2 > 8100 || r2 < 4) continue;
+        const ang = Math.atan2(dy, dx);
+        this.hu +=
+          260 * Math.cos(9 * ang + 1.3) ** 9 * Math.exp(-Math.sqrt(r2) / 25) * (1 - Math.abs(dz) / 6);
+      }
+    }
+  }
+}

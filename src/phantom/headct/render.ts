@@ -1,0 +1,256 @@
+/**
+ * Rasterises a head CT case on a scan grid: pose applied to the sampling coordinates, slice
+ * thickness by supersampling along z, then quantum noise, the reconstruction kernel's in-plane
+ * blur, and int16 quantisation.
+ */
+
+import type { Mat4 } from "../../volume/affine.js";
+import { Volume } from "../../volume/volume.js";
+import { Rng } from "../rng.js";
+import { HeadModel } from "./model.js";
+import type { HeadCtCase } from "./spec.js";
+
+export interface ScanGeometry {
+  shape: [number, number, number];
+  /** Voxel size (mm): in-plane x, y and slice spacing z. */
+  spacing: [number, number, number];
+}
+
+export interface RenderedHeadCt {
+  /** int16 Hounsfield units. */
+  image: Volume;
+  /** uint8 hemorrhage subtypes (HEMORRHAGE_LABELS). */
+  hemorrhage: Volume;
+  /** uint8 anatomy parcellation (ANATOMY_LABELS). */
+  anatomy: Volume;
+}
+
+/** Default voxel size for a grid: a 240 mm field of view and 160 mm of head along z. */
+export function defaultSpacing(shape: readonly number[]): [number, number, number] {
+  return [240 / shape[0]!, 240 / shape[1]!, 160 / shape[2]!];
+}
+
+/** Voxel → RAS affine of the scan: axis-aligned, centred on the scanner origin. */
+export function scanAffine(g: ScanGeometry): Mat4 {
+  const [nx, ny, nz] = g.shape;
+  const [dx, dy, dz] = g.spacing;
+  return [
+    dx,
+    0,
+    0,
+    (-(nx - 1) / 2) * dx,
+    0,
+    dy,
+    0,
+    (-(ny - 1) / 2) * dy,
+    0,
+    0,
+    dz,
+    (-(nz - 1) / 2) * dz,
+    0,
+    0,
+    0,
+    1,
+  ];
+}
+
+/**
+ * The map from voxel indices to canonical head coordinates, as a 3×4 row-major matrix:
+ * q = S⁻¹ Rᵀ (affine · ijk − offset).
+ */
+export function voxelToHead(c: HeadCtCase, g: ScanGeometry): Float64Array {
+  const { yaw, pitch, roll, offset } = c.pose;
+  const cz = Math.cos(yaw);
+  const sz = Math.sin(yaw);
+  const cx = Math.cos(pitch);
+  const sx = Math.sin(pitch);
+  const cy = Math.cos(roll);
+  const sy = Math.sin(roll);
+  // R = Rz(yaw) · Rx(pitch) · Ry(roll): head → scanner.
+  const rz = [cz, -sz, 0, sz, cz, 0, 0, 0, 1];
+  const rx = [1, 0, 0, 0, cx, -sx, 0, sx, cx];
+  const ry = [cy, 0, sy, 0, 1, 0, -sy, 0, cy];
+  const r = mul3(mul3(rz, rx), ry);
+  const aff = scanAffine(g);
+  const out = new Float64Array(12);
+  const s = c.anatomy.scale;
+  for (let row = 0; row < 3; row++) {
+    for (let col = 0; col < 4; col++) {
+      let v = 0;
+      for (let m = 0; m < 3; m++) {
+        const a = col < 3 ? aff[m * 4 + col]! : aff[m * 4 + 3]! - offset[m]!;
+        v += r[m * 3 + row]! * a; // Rᵀ
+      }
+      out[row * 4 + col] = v / s[row]!;
+    }
+  }
+  return out;
+}
+
+function mul3(a: number[], b: number[]): number[] {
+  const o = new Array<number>(9).fill(0);
+  for (let i = 0; i < 3; i++)
+    for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) o[i * 3 + j]! += a[i * 3 + k]! * b[k * 3 + j]!;
+  return o;
+}
+
+/** Sub-samples along z per slice: thick slices average three planes (partial volume). */
+export function zSubsamples(sliceMm: number): number {
+  return sliceMm > 2.2 ? 3 : 1;
+}
+
+export interface RenderOptions {
+  /** Skip noise, blur and streaks (for tests that compare clean densities). */
+  clean?: boolean;
+}
+
+export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions = {}): RenderedHeadCt {
+  const [nx, ny, nz] = g.shape;
+  const n = nx * ny * nz;
+  const model = new HeadModel(opts.clean ? { ...c, scanner: { ...c.scanner, streak: 0 } } : c);
+  const m = voxelToHead(c, g);
+  const hu = new Float32Array(n);
+  const hem = new Uint8Array(n);
+  const anat = new Uint8Array(n);
+  // Slice centres first: densities and labels.
+  let p = 0;
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      let x = m[1]! * j + m[2]! * k + m[3]!;
+      let y = m[5]! * j + m[6]! * k + m[7]!;
+      let z = m[9]! * j + m[10]! * k + m[11]!;
+      for (let i = 0; i < nx; i++, p++) {
+        model.sample(x, y, z);
+        hu[p] = model.hu;
+        hem[p] = model.hem;
+        anat[p] = model.anat;
+        x += m[0]!;
+        y += m[4]!;
+        z += m[8]!;
+      }
+    }
+  }
+  // Thick slices: where the labels change between neighbouring slices, average extra planes
+  // across the slab (partial volume); elsewhere the slab is taken as uniform.
+  const nsub = zSubsamples(g.spacing[2]);
+  if (nsub > 1) {
+    const plane = nx * ny;
+    for (let k = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++) {
+          const q = k * plane + j * nx + i;
+          const a = anat[q]!;
+          const h = hem[q]!;
+          const below = k > 0 && (anat[q - plane] !== a || hem[q - plane] !== h);
+          const above = k < nz - 1 && (anat[q + plane] !== a || hem[q + plane] !== h);
+          if (!below && !above) continue;
+          let sum = hu[q]!;
+          for (let s = 0; s < nsub; s++) {
+            const off = (s + 0.5) / nsub - 0.5;
+            if (Math.abs(off) < 1e-9) continue;
+            const kk = k + off;
+            model.sample(
+              m[0]! * i + m[1]! * j + m[2]! * kk + m[3]!,
+              m[4]! * i + m[5]! * j + m[6]! * kk + m[7]!,
+              m[8]! * i + m[9]! * j + m[10]! * kk + m[11]!,
+            );
+            sum += model.hu;
+          }
+          hu[q] = sum / nsub;
+        }
+      }
+    }
+  }
+  if (!opts.clean) {
+    addNoise(hu, c.scanner.noiseSd, Rng.stream(c.seed, c.index, 202));
+    const sigma = c.scanner.blurMm;
+    blurInPlane(hu, nx, ny, nz, sigma / g.spacing[0], sigma / g.spacing[1]);
+  }
+  const img = new Int16Array(n);
+  for (let q = 0; q < n; q++) {
+    const v = Math.round(hu[q]!);
+    img[q] = v < -1024 ? -1024 : Math.min(v, 3071);
+  }
+  const affine = scanAffine(g);
+  const meta = { source: c.id, description: `medadapt head CT phantom ${c.id}` };
+  return {
+    image: new Volume({
+      data: img,
+      dtype: "int16",
+      shape: [nx, ny, nz],
+      affine,
+      meta: { ...meta, modality: "CT", units: "HU" },
+    }),
+    hemorrhage: new Volume({ data: hem, dtype: "uint8", shape: [nx, ny, nz], affine, meta: { ...meta } }),
+    anatomy: new Volume({ data: anat, dtype: "uint8", shape: [nx, ny, nz], affine, meta: { ...meta } }),
+  };
+}
+
+/** Approximately Gaussian noise: a sum of four uniform bytes from one 32-bit draw. */
+function addNoise(hu: Float32Array, sd: number, rng: Rng): void {
+  if (sd <= 0) return;
+  const scale = sd / 147.8;
+  for (let q = 0; q < hu.length; q++) {
+    const u = rng.u32();
+    const s = (u & 255) + ((u >>> 8) & 255) + ((u >>> 16) & 255) + (u >>> 24) - 510;
+    hu[q]! += s * scale;
+  }
+}
+
+function gaussianKernel(sigma: number): Float32Array {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) {
+    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    k[i + r] = v;
+    sum += v;
+  }
+  for (let i = 0; i < k.length; i++) k[i]! /= sum;
+  return k;
+}
+
+/** Separable Gaussian blur within each slice (edges clamped). */
+export function blurInPlane(
+  v: Float32Array,
+  nx: number,
+  ny: number,
+  nz: number,
+  sx: number,
+  sy: number,
+): void {
+  const line = new Float32Array(Math.max(nx, ny));
+  if (sx >= 0.05) {
+    const k = gaussianKernel(sx);
+    for (let row = 0; row < ny * nz; row++) blurLine(v, row * nx, 1, nx, k, line);
+  }
+  if (sy >= 0.05) {
+    const k = gaussianKernel(sy);
+    for (let kz = 0; kz < nz; kz++)
+      for (let i = 0; i < nx; i++) blurLine(v, kz * nx * ny + i, nx, ny, k, line);
+  }
+}
+
+function blurLine(
+  v: Float32Array,
+  start: number,
+  stride: number,
+  len: number,
+  k: Float32Array,
+  line: Float32Array,
+): void {
+  const r = (k.length - 1) >> 1;
+  for (let i = 0, o = start; i < len; i++, o += stride) line[i] = v[o]!;
+  for (let i = 0, o = start; i < len; i++, o += stride) {
+    let acc = 0;
+    if (i >= r && i + r < len) {
+      for (let t = 0; t < k.length; t++) acc += k[t]! * line[i - r + t]!;
+    } else {
+      for (let t = -r; t <= r; t++) {
+        const ii = i + t < 0 ? 0 : i + t >= len ? len - 1 : i + t;
+        acc += k[t + r]! * line[ii]!;
+      }
+    }
+    v[o] = acc;
+  }
+}

@@ -1,0 +1,17 @@
+/** Worker thread for generateHeadCtSet: writes the scans whose indices the main thread sends. */
+import { parentPort, workerData } from "node:worker_threads";
+import { type CaseJob, writeHeadCtCase } from "./generate.js";
+
+const job = workerData as CaseJob;
+parentPort!.on("message", async (m: { index?: number; stop?: boolean }) => {
+  if (m.stop || m.index === undefined) {
+    parentPort!.close();
+    return;
+  }
+  try {
+    await writeHeadCtCase(job, m.index);
+    parentPort!.postMessage({ index: m.index });
+  } catch (err) {
+    parentPort!.postMessage({ index: m.index, error: (err as Error).message ?? String(err) });
+  }
+});
