@@ -200,3 +200,20 @@ test("4D volumes are resampled volume by volume; bad options are InputErrors", (
   assert.throws(() => resample(v, { shape: [2.5, 1, 1] }), InputError);
   assert.throws(() => resampleTo(v, [2, 2], v.affine), InputError);
 });
+
+test("resampleTo through the general kernel on a one-slice volume (a 90° in-plane turn)", () => {
+  const data = new Float32Array(9);
+  for (let j = 0; j < 3; j++) for (let i = 0; i < 3; i++) data[i + 3 * j] = 1 + 2 * i - 3 * j;
+  const v = new Volume({ data, dtype: "float32", shape: [3, 3, 1] });
+  // Output (x, y) ↦ input (i = y/2, j = 2 − x/2): a turned, twice as fine grid.
+  const target = mat4([
+    [0, 0.5, 0, 0],
+    [-0.5, 0, 0, 2],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ]);
+  const r = resampleTo(v, [5, 5, 1], target);
+  for (let y = 0; y < 5; y++)
+    for (let x = 0; x < 5; x++)
+      assert.ok(close(r.data[x + 5 * y] as number, 1 + 2 * (y / 2) - 3 * (2 - x / 2)));
+});
