@@ -2,8 +2,7 @@ import type { Command } from "../command.js";
 import { convert } from "./convert.js";
 import { evalCommand } from "./eval.js";
 import { info } from "./info.js";
-import { phantom } from "./phantom.js";
 import { tensors } from "./tensors.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
-export const commands: Command[] = [info, convert, evalCommand, phantom, tensors];
+export const commands: Command[] = [info, convert, evalCommand, tensors];
