@@ -5,7 +5,8 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib";
 import { InputError } from "../../errors.js";
 import { Volume, type VolumeMeta } from "../../volume/volume.js";
-import { datatypeByCode, type NiftiDatatype, REFUSED_DATATYPES, swapInPlace, viewAs } from "./datatypes.js";
+import { headerProblem } from "./checks.js";
+import { datatypeByCode, type NiftiDatatype, swapInPlace, viewAs } from "./datatypes.js";
 import { type NiftiHeader, sniffHeader, toHeader, unpackRecord } from "./header.js";
 import { type AffineSource, bestAffine, validXformCode } from "./xform.js";
 
@@ -71,49 +72,22 @@ export function planNifti(head: Uint8Array, source: string, opts: ReadNiftiOptio
   if (head.length < layout.sizeofHdr)
     throw bad(`truncated NIfTI-${layout.version} header (${head.length} of ${layout.sizeofHdr} bytes)`);
   const h = toHeader(unpackRecord(head, layout, sniffed.littleEndian), sniffed);
-  if (h.magic === layout.pairMagic)
-    throw bad("NIfTI header/image pairs (.hdr/.img) are not supported; convert to a single .nii file");
-  if (h.magic !== layout.magic) throw bad(`bad NIfTI-${layout.version} magic ${JSON.stringify(h.magic)}`);
+  const problem = headerProblem(h);
+  if (problem) throw bad(problem);
 
   const ndim = h.dim[0]!;
-  if (!Number.isInteger(ndim) || ndim < 1 || ndim > 7) throw bad(`dim[0] is ${ndim}, must be 1 to 7`);
-  for (let i = 1; i <= ndim; i++) {
-    const d = h.dim[i]!;
-    if (!Number.isSafeInteger(d) || d < 1) throw bad(`dim[${i}] is ${d}, must be a positive integer`);
-  }
-  for (let i = 5; i <= ndim; i++)
-    if (h.dim[i] !== 1) throw bad(`${ndim}D data (dim[${i}] = ${h.dim[i]}) is not supported; at most 4D`);
   const shape = [1, 2, 3].map((i) => (i <= ndim ? h.dim[i]! : 1));
   if (ndim >= 4) shape.push(h.dim[4]!);
-
-  const refused = REFUSED_DATATYPES.get(h.datatype);
-  if (refused) throw bad(refused);
-  const datatype = datatypeByCode(h.datatype);
-  if (!datatype) throw bad(`unknown datatype code ${h.datatype}`);
-  if (h.bitpix !== datatype.bitpix)
-    throw bad(`bitpix ${h.bitpix} does not match datatype ${datatype.dtype} (${datatype.bitpix} bits)`);
-
+  const datatype = datatypeByCode(h.datatype)!;
   const maxVoxels = opts.maxVoxels ?? DEFAULT_MAX_VOXELS;
   const voxels = shape.reduce((a, b) => a * b, 1);
   if (voxels > maxVoxels)
     throw bad(`[${shape.join(", ")}] is ${voxels} voxels, more than the limit of ${maxVoxels} (maxVoxels)`);
   const dataBytes = voxels * datatype.elementsPerVoxel * datatype.elementBytes;
-
-  // vox_offset is a float in NIfTI-1; 0 in a single file means "straight after the header".
-  let voxOffset = Math.floor(h.vox_offset);
-  if (!Number.isFinite(h.vox_offset) || h.vox_offset < 0) throw bad(`invalid vox_offset ${h.vox_offset}`);
-  if (voxOffset === 0) voxOffset = layout.voxOffset;
-  if (voxOffset < layout.sizeofHdr + 4)
-    throw bad(`vox_offset ${voxOffset} overlaps the header (minimum ${layout.sizeofHdr + 4})`);
-
-  let slope = h.scl_slope;
-  let intercept = h.scl_inter;
-  if (slope === 0 || !Number.isFinite(slope)) {
-    slope = 1;
-    intercept = 0;
-  } else if (!Number.isFinite(intercept)) {
-    throw bad(`valid scl_slope ${slope} but invalid scl_inter ${intercept}`);
-  }
+  const voxOffset = Math.floor(h.vox_offset) || layout.voxOffset;
+  const scaled = h.scl_slope !== 0 && Number.isFinite(h.scl_slope);
+  const slope = scaled ? h.scl_slope : 1;
+  const intercept = scaled ? h.scl_inter : 0;
 
   const best = bestAffine(h);
   if ("error" in best) throw bad(best.error);
