@@ -62,6 +62,10 @@ export function serialize(outputs: Record<string, Value>, opts: SerializeOptions
   const used = new Map<number, Value>();
   for (const n of nodes) for (const x of n.inputs) used.set(x.id, x);
   for (const [, v] of outs) used.set(v.id, v);
+  // Optional outputs nobody reads stay unnamed, so ORT neither computes nor keeps them.
+  const optionalOutputs = new Set(["LayerNormalization", "MaxPool"]);
+  const outputName = (n: Node, o: Value, i: number) =>
+    i === 0 || used.has(o.id) || !optionalOutputs.has(n.op) ? o.name : "";
   const graph = (outs[0] as [string, Value])[1].graph;
 
   const fed = (p: Value) => p.trainable && !opts.freezeParams;
@@ -118,7 +122,7 @@ export function serialize(outputs: Record<string, Value>, opts: SerializeOptions
       opType: n.op,
       name: `${n.op}_${k}`,
       input: def.onnxInputs ? def.onnxInputs(n, ctx, names) : names,
-      output: n.outputs.map((o) => o.name),
+      output: trimEmpty(n.outputs.map((o, i) => outputName(n, o, i))),
       attribute,
     };
   });
@@ -194,4 +198,10 @@ function attr(name: string, kind: string, v: unknown): onnxProto.onnx.IAttribute
     default:
       throw new Error(`attribute ${name}: unknown kind ${kind}`);
   }
+}
+
+function trimEmpty(names: string[]): string[] {
+  let n = names.length;
+  while (n > 1 && names[n - 1] === "") n--;
+  return names.slice(0, n);
 }

@@ -46,18 +46,23 @@ defineOp("LayerNormalization", {
         fail(`scale/bias shape must broadcast to the normalised shape [${norm}]`);
       }
     }
-    return [{ shape: v.shape, dtype: v.dtype }];
+    // float32 nodes also expose ONNX's optional Mean and InvStdDev outputs, which the gradient
+    // reuses (the serialiser leaves them unnamed when nothing reads them).
+    if (v.dtype !== "float32") return [{ shape: v.shape, dtype: v.dtype }];
+    const stat = { shape: v.shape.map((d, i) => (i < axis ? d : 1)), dtype: v.dtype };
+    return [{ shape: v.shape, dtype: v.dtype }, stat, stat];
   },
   onnxAttrs: { axis: "int", epsilon: "float" },
   grad: ({ node, dys: [dy], needs }) => {
-    // Recomputes the statistics in the input's dtype (ONNX's Mean/InvStdDev outputs are float32 only).
+    // float64 recomputes the statistics (ONNX's Mean/InvStdDev outputs are float32 only).
     const [x, scale, bias] = node.inputs as [Value, Value, Value | undefined];
     const axis = normAxis(attrNum(node.attrs, "axis", -1), x.rank);
     const eps = attrNum(node.attrs, "epsilon", 1e-5);
     const axes = x.shape.map((_, i) => i).filter((i) => i >= axis);
     const d = dy as Value;
-    const xc = sub(x, reduceMean(x, axes, true));
-    const rstd = div(1, sqrt(add(reduceMean(mul(xc, xc), axes, true), eps)));
+    const [, mean, invStd] = node.outputs;
+    const xc = sub(x, mean ?? reduceMean(x, axes, true));
+    const rstd = invStd ?? div(1, sqrt(add(reduceMean(mul(xc, xc), axes, true), eps)));
     const xhat = mul(xc, rstd);
     let dx: Value | undefined;
     if (needs[0]) {
