@@ -79,7 +79,11 @@ export function openSession(
     } else {
       s = ort.InferenceSession.create(model, so);
     }
-    s.catch(() => cache.delete(key));
+    const provider = so.executionProviders?.[0] as string;
+    s = s.catch((e: Error) => {
+      cache.delete(key);
+      throw new Error(`onnxruntime (${provider}) could not load the program: ${e.message}`);
+    });
     cache.set(key, s);
   }
   return s;
