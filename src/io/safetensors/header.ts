@@ -81,7 +81,7 @@ export function parseHeader(json: Uint8Array, fileSize: number, source: string):
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new InputError("safetensors header is not a JSON object", source);
   }
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   const entries: [string, TensorInfo][] = [];
   for (const [name, value] of Object.entries(raw)) {
     if (name === "__metadata__") {
@@ -91,8 +91,9 @@ export function parseHeader(json: Uint8Array, fileSize: number, source: string):
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== "string")
           throw new InputError(`safetensors __metadata__ value "${k}" is not a string`, source);
-        metadata[k] = v;
       }
+      // fromEntries defines own properties, so even a "__proto__" key stays plain data.
+      metadata = Object.fromEntries(Object.entries(value));
       continue;
     }
     entries.push([name, tensorInfo(name, value, source)]);

@@ -81,6 +81,27 @@ test("in-memory decode agrees with the reference and copies out of the input", a
   assert.equal((tensors.get("f32.vector")!.data as Float32Array)[0], before);
 });
 
+test("decoding a Node Buffer copies too (Buffer.slice would alias)", async () => {
+  const buf = await readFile(referencePath);
+  const { tensors } = decodeSafetensors(buf);
+  const v = tensors.get("f32.vector")!.data as Float32Array;
+  assert.equal(v[0], 1);
+  buf.fill(0);
+  assert.equal(v[0], 1);
+});
+
+test("a metadata key named __proto__ stays data, and folders are not files", async (t) => {
+  const json = new TextEncoder().encode('{"__metadata__":{"__proto__":"x","a":"b"}}');
+  const bytes = new Uint8Array(8 + json.length);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+  bytes.set(json, 8);
+  const { metadata } = decodeSafetensors(bytes);
+  assert.deepEqual(Object.keys(metadata), ["__proto__", "a"]);
+  assert.equal(Object.getPrototypeOf(metadata), Object.prototype);
+  const dir = tempDir(t);
+  await assert.rejects(readSafetensors(dir), /not a regular file/);
+});
+
 test("reads a tensor beyond 2 GiB of a sparse file without reading what precedes it", async (t) => {
   const path = join(tempDir(t), "sparse.safetensors");
   const padBytes = 2 ** 31 + 13;

@@ -113,7 +113,9 @@ export async function readSafetensors(
     );
   }
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) throw new InputError("not a regular file", path);
+    const { size } = st;
     const prefix = new Uint8Array(8);
     if (size >= 8) await readFully(fh, prefix, 0, path);
     const n = headerLength(prefix, size, path, opts.maxHeaderBytes ?? MAX_HEADER_BYTES);
@@ -142,7 +144,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<safetensors byte
   const tensors = new Map<string, Tensor>();
   for (const [name, info] of header.tensors) {
     const [b, e] = info.dataOffsets;
-    const copy = bytes.slice(header.dataStart + b, header.dataStart + e);
+    // Not bytes.slice(): on a Node Buffer that is a view, not a copy.
+    const copy = new Uint8Array(e - b);
+    copy.set(bytes.subarray(header.dataStart + b, header.dataStart + e));
     tensors.set(name, { dtype: info.dtype, shape: info.shape.slice(), data: viewAs(info.dtype, copy) });
   }
   return { tensors, metadata: header.metadata };
