@@ -217,3 +217,28 @@ test("resampleTo through the general kernel on a one-slice volume (a 90° in-pla
     for (let x = 0; x < 5; x++)
       assert.ok(close(r.data[x + 5 * y] as number, 1 + 2 * (y / 2) - 3 * (2 - x / 2)));
 });
+
+test("linear resampling past the field of view fills, in both axis-aligned kernels", () => {
+  const plane = (nx: number, ny: number) => {
+    const data = new Float32Array(nx * ny);
+    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) data[i + nx * j] = 1 + 2 * i - 3 * j;
+    return new Volume({ data, dtype: "float32", shape: [nx, ny, 1] });
+  };
+  const expect = (r: Volume, nx: number, ny: number, ratio: [number, number]) => {
+    const [ox, oy] = r.shape as [number, number];
+    for (let y = 0; y < oy; y++)
+      for (let x = 0; x < ox; x++) {
+        const [pi, pj] = [x * ratio[0], y * ratio[1]];
+        const inside = pi <= nx - 0.5 && pj <= ny - 0.5;
+        const want = inside ? 1 + 2 * Math.min(pi, nx - 1) - 3 * Math.min(pj, ny - 1) : -9;
+        assert.ok(
+          close(r.data[x + ox * y] as number, want),
+          `(${x}, ${y}): ${r.data[x + ox * y]} vs ${want}`,
+        );
+      }
+  };
+  // Up-sampling in-plane (separable kernel): centres at 0, 0.5, … 2.5 input voxels.
+  expect(resample(plane(2, 2), { spacing: [0.5, 0.5, 1], shape: [6, 6, 1], fill: -9 }), 2, 2, [0.5, 0.5]);
+  // Down-sampling in-plane (direct kernel): x centres at 0, 2, 4 of 4 voxels.
+  expect(resample(plane(4, 4), { spacing: [2, 4, 1], shape: [3, 1, 1], fill: -9 }), 4, 4, [2, 4]);
+});
