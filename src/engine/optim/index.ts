@@ -16,6 +16,7 @@ export {
   type WarmupCosineOptions,
   warmupConstantSchedule,
   warmupCosineSchedule,
+  warmupLinearSchedule,
 } from "./schedule.js";
 export { SGD, SGD_DEFAULTS, type SGDHyper } from "./sgd.js";
 export { loadOptimizerState, saveOptimizerState } from "./state-file.js";

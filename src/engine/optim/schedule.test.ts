@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { constantSchedule, stepSchedule, warmupConstantSchedule, warmupCosineSchedule } from "./schedule.js";
+import {
+  constantSchedule,
+  stepSchedule,
+  warmupConstantSchedule,
+  warmupCosineSchedule,
+  warmupLinearSchedule,
+} from "./schedule.js";
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
@@ -37,4 +43,15 @@ test("step schedule is torch StepLR; constant and warmup-constant", () => {
   assert.equal(constantSchedule(0.3)(0), 0.3);
   const w = warmupConstantSchedule({ warmupSteps: 2 });
   assert.deepEqual([0, 1, 2, 50].map(w), [0, 0.5, 1, 1]);
+});
+
+test("warmup + linear decay to a floor", () => {
+  const f = warmupLinearSchedule({ warmupSteps: 2, totalSteps: 10, minFactor: 0.2 });
+  // Hand values: s/2 while warming up, then 0.2 + 0.8·(1 − (s − 2)/8).
+  const want = [0, 0.5, 1, 0.6, 0.2, 0.2];
+  [0, 1, 2, 6, 10, 11].forEach((s, i) => {
+    close(f(s), want[i]!, `step ${s}`);
+  });
+  const g = warmupLinearSchedule({ warmupSteps: 0, totalSteps: 4 });
+  assert.deepEqual([0, 1, 4].map(g), [1, 0.75, 0]);
 });

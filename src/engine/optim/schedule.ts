@@ -51,3 +51,21 @@ export function warmupConstantSchedule(opts: { warmupSteps: number }): Schedule 
   const { warmupSteps } = opts;
   return (step) => (step < warmupSteps ? step / Math.max(1, warmupSteps) : 1);
 }
+
+/**
+ * Linear warmup from 0, then linear decay to `minFactor` at `totalSteps`, held afterwards
+ * (transformers' `get_linear_schedule_with_warmup` when `minFactor` is 0).
+ */
+export function warmupLinearSchedule(opts: WarmupCosineOptions): Schedule {
+  const { warmupSteps, totalSteps, minFactor = 0 } = opts;
+  if (!(warmupSteps >= 0 && totalSteps >= warmupSteps)) {
+    throw new RangeError(
+      `warmupLinearSchedule: need 0 ≤ warmupSteps ≤ totalSteps, got ${warmupSteps}, ${totalSteps}`,
+    );
+  }
+  return (step) => {
+    if (step < warmupSteps) return step / Math.max(1, warmupSteps);
+    const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
+    return minFactor + (1 - minFactor) * (1 - progress);
+  };
+}
