@@ -128,7 +128,10 @@ function resampleGrid(
   const nt = inShape.length > 3 ? inShape[3]! : 1;
   const shape = inShape.length > 3 ? [...outShape, nt] : [...outShape];
   const outCount = outShape[0]! * outShape[1]! * outShape[2]! * nt;
-  const axisAligned = [0, 1, 2].every((r) => [0, 1, 2].every((c) => r === c || toInput[r * 4 + c] === 0));
+  // Off-diagonal terms below 1e-9 voxel per voxel are rounding noise from inverting the affine.
+  const axisAligned = [0, 1, 2].every((r) =>
+    [0, 1, 2].every((c) => r === c || Math.abs(toInput[r * 4 + c]!) < 1e-9),
+  );
   const meta = { ...volume.meta };
 
   if (mode === "nearest") {
