@@ -1,4 +1,4 @@
-// IR → ONNX ModelProto (opset 18, IR version 8). Frozen parameters and constants become
+// IR → ONNX ModelProto (opset 20, IR version 9). Frozen parameters and constants become
 // initializers; trainable parameters and inputs become graph inputs; requested values become
 // graph outputs under the caller's names.
 import onnxProto from "onnx-proto";
@@ -8,7 +8,7 @@ import { type EmitCtx, opDef } from "../ops/registry.js";
 
 const { onnx } = onnxProto;
 
-export const OPSET = 18;
+export const OPSET = 20;
 
 export interface SerializeOptions {
   /** Initializers larger than this many bytes in total go to a side file (ONNX external data). */
@@ -166,7 +166,7 @@ export function serialize(outputs: Record<string, Value>, opts: SerializeOptions
   }
 
   const model = onnx.ModelProto.encode({
-    irVersion: 8,
+    irVersion: 9, // opset 20 belongs to IR version 9
     producerName: "medadapt",
     opsetImport: [{ domain: "", version: OPSET }],
     graph: {

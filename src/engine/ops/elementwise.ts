@@ -138,17 +138,44 @@ export const erf = (x: Value): Value => apply1("Erf", [x]);
 
 // ---------- compositions (no rules of their own: autodiff goes through their parts)
 
-/**
- * Exact GELU: x·Φ(x) = x·(1 + erf(x/√2))/2, written in the order PyTorch exports it so that ORT
- * fuses it into one Gelu kernel.
- */
+// ---------- GELU: ONNX Gelu (opset 20) for float32, with its own gradient rule, so the forward is
+// one fused kernel and the backward a handful of passes; float64 uses the composition (ORT has no
+// float64 Erf, and its Gelu kernel is float32 only).
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+defineOp("Gelu", {
+  infer: ([x]) => {
+    if ((x as Value).dtype !== "float32") fail("Gelu is float32 only (float64 graphs use the composition)");
+    return [{ shape: (x as Value).shape, dtype: (x as Value).dtype }];
+  },
+  onnxAttrs: { approximate: "string" },
+  grad: ({ node, dys: [dy] }) => {
+    const x = node.inputs[0] as Value;
+    const d = dy as Value;
+    if (attrStr(node.attrs, "approximate", "none") === "tanh") {
+      // d/dx = 0.5(1 + th) + 0.5·x·(1 − th²)·√(2/π)·(1 + 3·0.044715·x²)
+      const x2 = mul(x, x);
+      const th = tanh(mul(mul(x, add(mul(x2, 0.044715), 1)), SQRT_2_OVER_PI));
+      const dth = mul(sub(1, mul(th, th)), mul(add(mul(x2, 3 * 0.044715), 1), 0.5 * SQRT_2_OVER_PI));
+      return [mul(d, add(mul(add(th, 1), 0.5), mul(x, dth)))];
+    }
+    // d/dx = Φ(x) + x·φ(x) = 0.5·(1 + erf(x/√2)) + x·exp(−x²/2)/√(2π)
+    const t = mul(x, Math.SQRT1_2);
+    const phi = mul(exp(mul(mul(t, t), -1)), 1 / Math.sqrt(2 * Math.PI));
+    return [mul(d, add(mul(add(erf(t), 1), 0.5), mul(x, phi)))];
+  },
+});
+
+/** Exact GELU: x·Φ(x) = x·(1 + erf(x/√2))/2. */
 export function gelu(x: Value): Value {
+  if (x.dtype === "float32") return apply1("Gelu", [x], { approximate: "none" });
   return mul(mul(x, add(erf(div(x, Math.SQRT2)), 1)), 0.5);
 }
 
 /** Tanh-approximated GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 export function geluTanh(x: Value): Value {
-  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  if (x.dtype === "float32") return apply1("Gelu", [x], { approximate: "tanh" });
+  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), SQRT_2_OVER_PI);
   return mul(mul(x, 0.5), add(tanh(inner), 1));
 }
 

@@ -93,7 +93,7 @@ describe("elementwise", () => {
     }
     return (2 / Math.sqrt(Math.PI)) * sum;
   };
-  test("Erf and exact GELU (float32)", async () => {
+  test("Erf, exact GELU and tanh GELU (float32 Gelu op)", async () => {
     await check({ x: { shape: s } }, ({ x }) => E.erf(x as Value), {
       dtype: "float32",
       reference: ({ x }) => Array.from(x as Float64Array, erf),
@@ -101,6 +101,14 @@ describe("elementwise", () => {
     await check({ x: { shape: s } }, ({ x }) => E.gelu(x as Value), {
       dtype: "float32",
       reference: ({ x }) => Array.from(x as Float64Array, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
+    });
+    await check({ x: { shape: s } }, ({ x }) => E.geluTanh(x as Value), {
+      dtype: "float32",
+      reference: ({ x }) =>
+        Array.from(
+          x as Float64Array,
+          (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+        ),
     });
   });
 
