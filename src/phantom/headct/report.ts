@@ -3,6 +3,7 @@
  * hedged wording for subtle ones, pertinent negatives ("No evidence of …"), and the occasional
  * hedge about an absent finding ("cannot exclude …") as real reports have.
  */
+import { ancestry } from "../taxonomy.js";
 import type { HeadCtCase, Lesion } from "./spec.js";
 
 const DISCLAIMER = "Synthetic phantom report (medadapt); research software, not a medical device.";
@@ -174,6 +175,14 @@ export function writeReport(c: HeadCtCase): string {
     const phrase = PHRASES[name];
     if (!phrase) continue; // parents are covered by their subtypes
     const l = c.lesions.find((x) => x.finding === name);
+    // A parent present only through its subtypes (IPH via a contusion) is described by them.
+    if (
+      !l &&
+      c.findings.some(
+        (n) => n !== name && ancestry(n).includes(name) && c.lesions.some((x) => x.finding === n),
+      )
+    )
+      continue;
     let text = phrase.text(l, c);
     if (l && l.conspicuity < 0.45)
       text = `Subtle finding, possibly representing: ${lowerFirst(text)} Further evaluation may be helpful.`;
