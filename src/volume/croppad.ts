@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
 import { applyPoint, invert4, type Mat4, multiply4 } from "./affine.js";
+import { realToStored } from "./stored.js";
 import { Volume } from "./volume.js";
 
 /** A box of voxels: `start` inclusive, `end` exclusive, along i, j, k. */
@@ -36,7 +37,7 @@ export function extractBox(volume: Volume, box: Box, opts: FillOptions = {}): Vo
   const src = volume.data;
   const Ctor = src.constructor as new (n: number) => typeof src;
   const out = new Ctor(ox * oy * oz * nt * comps);
-  const fill = storedFill(volume, opts.fill ?? 0);
+  const fill = realToStored(volume, opts.fill ?? 0);
   if (fill !== 0 && fill !== 0n) (out as { fill(v: unknown): unknown }).fill(fill);
   // Rows overlap the input along x between these output columns.
   const x0 = Math.max(0, -start[0]);
@@ -64,14 +65,6 @@ export function extractBox(volume: Volume, box: Box, opts: FillOptions = {}): Vo
     scaling: volume.scaling,
     meta: { ...volume.meta },
   });
-}
-
-function storedFill(volume: Volume, real: number): number | bigint {
-  const { slope, intercept } = volume.scaling;
-  const v = (real - intercept) / (slope || 1);
-  if (volume.dtype === "float32" || volume.dtype === "float64") return v;
-  const r = Math.round(v);
-  return volume.dtype === "int64" || volume.dtype === "uint64" ? BigInt(r) : r;
 }
 
 /**

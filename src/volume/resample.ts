@@ -1,6 +1,7 @@
 import { InputError } from "../errors.js";
 import { invert4, type Mat4, multiply4 } from "./affine.js";
-import { type DType, Volume } from "./volume.js";
+import { realToStored } from "./stored.js";
+import { Volume } from "./volume.js";
 
 export type InterpolationMode = "linear" | "nearest";
 
@@ -136,11 +137,9 @@ function resampleGrid(
 
   if (mode === "nearest") {
     const comps = volume.dtype === "rgb24" ? 3 : 1;
-    const { slope, intercept } = volume.scaling;
-    const storedFill = storedValue(volume.dtype, (fill - intercept) / (slope || 1));
     const Ctor = volume.data.constructor as new (n: number) => NumOut;
     const out = new Ctor(outCount * comps);
-    const fillValue = typeof volume.data[0] === "bigint" ? BigInt(storedFill) : storedFill;
+    const fillValue = realToStored(volume, fill);
     const run = axisAligned ? nearestAligned : nearestGeneral;
     run(volume.data as unknown as NumArray, inShape, out, outShape, nt, comps, toInput, fillValue as number);
     return new Volume({
@@ -167,11 +166,6 @@ function resampleGrid(
   const run = axisAligned ? (separable ? linearAligned : linearAlignedDirect) : linearGeneral;
   run(data, inShape, out, outShape, nt, toInput, slope, intercept, fill);
   return Volume.fromReal(out, shape, affine, meta);
-}
-
-function storedValue(dtype: DType, v: number): number {
-  if (dtype === "float32" || dtype === "float64") return v;
-  return Math.round(v);
 }
 
 /** Half a voxel beyond the outermost centres, with slack for rounding in the affine. */
