@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
+import onnxProto from "onnx-proto";
 import { fixture } from "../../../test/paths.js";
 import { grad } from "../autodiff.js";
 import { randn } from "../gradcheck.js";
@@ -92,7 +93,23 @@ test("imported weights can be trainable: gradients match finite differences", as
 });
 
 test("unsupported ops and symbolic shapes are clear errors", () => {
-  const m = importOnnx(fixture("engine", "tiny_torch.onnx"));
-  const bytes = serialize(m.outputs).model;
-  assert.throws(() => importOnnx(bytes.subarray(0, 10)), Error);
+  const { onnx } = onnxProto;
+  const model = (op: string, dim: { dimValue?: number; dimParam?: string }) =>
+    onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: "", version: 17 }],
+      graph: {
+        name: "g",
+        node: [{ opType: op, name: "n0", input: ["x"], output: ["y"] }],
+        input: [{ name: "x", type: { tensorType: { elemType: 1, shape: { dim: [dim, { dimValue: 3 }] } } } }],
+        output: [{ name: "y", type: { tensorType: { elemType: 1 } } }],
+      },
+    }).finish();
+  assert.throws(
+    () => importOnnx(model("Selu", { dimValue: 2 })),
+    /node n0 \(Selu\): op Selu is not supported/,
+  );
+  assert.throws(() => importOnnx(model("Relu", { dimParam: "batch" })), /input x has symbolic dimensions/);
+  const ok = importOnnx(model("Relu", { dimParam: "batch" }), { inputShapes: { x: [4, 3] } });
+  assert.deepEqual(ok.outputs.y?.shape, [4, 3]);
 });
