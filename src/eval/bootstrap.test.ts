@@ -69,6 +69,11 @@ test("Prng: same seed same stream, int() covers [0, k) evenly", () => {
   const a = new Prng(42);
   const b = new Prng(42);
   for (let i = 0; i < 100; i++) assert.equal(a.nextUint32(), b.nextUint32());
+  // ints() is the batched form of int(): same values, same state afterwards.
+  const batch = new Uint32Array(500);
+  a.ints(37, batch);
+  for (let i = 0; i < 500; i++) assert.equal(batch[i], b.int(37));
+  assert.equal(a.nextUint32(), b.nextUint32());
   const rng = new Prng(0);
   const counts = new Array(10).fill(0);
   for (let i = 0; i < 100000; i++) counts[rng.int(10)]++;

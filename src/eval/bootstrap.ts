@@ -67,11 +67,16 @@ export function bootstrapAucReplicates(groups: ScoreGroups, replicates: number, 
   const posW = new Float64Array(g);
   const negW = new Float64Array(g);
   const aucs = new Float64Array(replicates);
+  const drawPos = new Uint32Array(nPos);
+  const drawNeg = new Uint32Array(nNeg);
+  const { posGroup, negGroup } = groups;
   for (let r = 0; r < replicates; r++) {
     posW.fill(0);
     negW.fill(0);
-    for (let k = 0; k < nPos; k++) posW[groups.posGroup[rng.int(nPos)]!]!++;
-    for (let k = 0; k < nNeg; k++) negW[groups.negGroup[rng.int(nNeg)]!]!++;
+    rng.ints(nPos, drawPos);
+    rng.ints(nNeg, drawNeg);
+    for (let k = 0; k < nPos; k++) posW[posGroup[drawPos[k]!]!]!++;
+    for (let k = 0; k < nNeg; k++) negW[negGroup[drawNeg[k]!]!]!++;
     aucs[r] = mannWhitneyU(posW, negW) / (nPos * nNeg);
   }
   return aucs;

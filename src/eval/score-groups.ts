@@ -89,23 +89,34 @@ function mergeSorted(pos: Float64Array, neg: Float64Array): ScoreGroups {
 }
 
 /**
- * Midranks (1-based; tied values share the mean of their ranks), as in Sun & Xu (2014): one sort,
- * then one pass over runs of equal values.
+ * Midranks (1-based; tied values share the mean of their ranks), as Sun & Xu (2014) use them.
+ * One numeric sort of a copy (a typed-array sort, far faster than sorting indices with a
+ * comparator), one pass giving each run of equal values i..j its rank (i + j) / 2 + 1, then one
+ * binary search per value for the start of its run.
  */
 export function midranks(x: ArrayLike<number>): Float64Array {
   const n = x.length;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => x[a]! - x[b]!);
-  const ranks = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
+  const sorted = Float64Array.from(x).sort();
+  const runRank = new Float64Array(n);
+  for (let i = 0; i < n; ) {
     let j = i;
-    while (j + 1 < n && x[order[j + 1]!] === x[order[i]!]) j++;
-    // Positions i..j (0-based) hold equal values; their ranks i+1..j+1 average to (i+j)/2 + 1.
-    const r = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) ranks[order[k]!] = r;
+    while (j + 1 < n && sorted[j + 1] === sorted[i]) j++;
+    runRank[i] = (i + j) / 2 + 1;
     i = j + 1;
   }
+  const ranks = new Float64Array(n);
+  for (let k = 0; k < n; k++) ranks[k] = runRank[lowerBound(sorted, x[k]!)]!;
   return ranks;
+}
+
+/** First index whose value is ≥ v. */
+export function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
