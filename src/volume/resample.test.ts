@@ -242,3 +242,11 @@ test("linear resampling past the field of view fills, in both axis-aligned kerne
   // Down-sampling in-plane (direct kernel): x centres at 0, 2, 4 of 4 voxels.
   expect(resample(plane(4, 4), { spacing: [2, 4, 1], shape: [3, 1, 1], fill: -9 }), 4, 4, [2, 4]);
 });
+
+test("a one-voxel axis keeps its spacing when a shape asks for more voxels", () => {
+  const v = new Volume({ data: new Float32Array([1, 3]), dtype: "float32", shape: [2, 1, 1] });
+  const r = resample(v, { shape: [3, 1, 2], fill: -1 });
+  assert.deepEqual(r.spacing, [0.5, 1, 1]);
+  // Slice k = 1 sits one voxel beyond the single input slice: outside the field of view.
+  assert.deepEqual([...r.data], [1, 2, 3, -1, -1, -1]);
+});

@@ -34,7 +34,7 @@ type NumOut = { [i: number]: number };
  *   2× up-sampling of n voxels gives 2n, a 2× down-sampling ⌈n/2⌉, and no output voxel
  *   falls outside the scan.
  * - `shape` only: the first and last voxel centres of input and output coincide (s′ = s·(n−1)/(n′−1);
- *   an axis of one output voxel keeps its spacing).
+ *   an axis of one input or output voxel keeps its spacing, so the affine never degenerates).
  * - both: `spacing` sets the affine, `shape` the extent; centres beyond the input's field of view
  *   get `fill`.
  * Sample points inside the field of view but beyond the outermost centres take the edge value.
@@ -61,7 +61,7 @@ export function resample(volume: Volume, opts: ResampleOptions): Volume {
       ratio[a] = s / (sp[a]! || 1);
       outShape[a] = want ?? Math.floor((n - 0.5) / ratio[a]! + 1e-9) + 1;
     } else if (want !== undefined) {
-      ratio[a] = want > 1 ? (n - 1) / (want - 1) : 1;
+      ratio[a] = want > 1 && n > 1 ? (n - 1) / (want - 1) : 1;
       outShape[a] = want;
     }
   }
