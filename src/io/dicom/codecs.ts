@@ -38,6 +38,36 @@ function loadWasm(pkg: string): Promise<WasmModule> {
   return m;
 }
 
+/**
+ * libjpeg decides colour conversion from the stream: a JFIF marker means YCbCr, an Adobe marker
+ * states the transform, and otherwise component IDs 1, 2, 3 (what most encoders write) mean
+ * YCbCr. DICOM's "RGB" for JPEG means the components are stored without a colour transform, so
+ * when the stream carries neither marker an Adobe APP14 marker with transform 0 is inserted after
+ * SOI: the decoder then returns the stored components untouched (exact, unlike converting back).
+ * GDCM and pydicom decode such files the same way.
+ */
+export function withRgbHint(jpeg: Uint8Array): Uint8Array {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return jpeg;
+  let i = 2;
+  while (i + 4 <= jpeg.length && jpeg[i] === 0xff) {
+    const marker = jpeg[i + 1]!;
+    const length = (jpeg[i + 2]! << 8) | jpeg[i + 3]!;
+    if (marker === 0xe0 || marker === 0xee) return jpeg; // JFIF or Adobe: the stream says it
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (jpeg[i + 9] !== 3) return jpeg;
+      const adobe = [0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0, 0, 0, 0, 0];
+      const out = new Uint8Array(jpeg.length + adobe.length);
+      out.set(jpeg.subarray(0, 2));
+      out.set(adobe, 2);
+      out.set(jpeg.subarray(2), 2 + adobe.length);
+      return out;
+    }
+    if (marker === 0xda) return jpeg;
+    i += 2 + length;
+  }
+  return jpeg;
+}
+
 export interface DecodedFrame {
   /** Samples, interleaved when there are several components. */
   samples: Uint8Array | Uint16Array | Int16Array;

@@ -2,6 +2,7 @@
  * One DICOM file's header, read once: identity, pixel format, per-frame geometry and rescale,
  * and where the pixel data sits. Pixels are decoded later from the same offsets.
  */
+import { inflateRawSync } from "node:zlib";
 import dicomParser, { type DataSet, type Element } from "dicom-parser";
 import { InputError } from "../../errors.js";
 import { type Encapsulated, parseEncapsulated } from "./fragments.js";
@@ -69,6 +70,16 @@ export class NotAnImage extends Error {}
 
 const LEE = "1.2.840.10008.1.2.1";
 const LEI = "1.2.840.10008.1.2";
+const BEE = "1.2.840.10008.1.2.2";
+
+/** Deflated data sets: the raw-deflate stream after the file meta, inflated with node:zlib. */
+function inflate(bytes: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateRawSync(bytes.subarray(position));
+  const out = Buffer.allocUnsafe(position + inflated.length);
+  out.set(bytes.subarray(0, position), 0);
+  out.set(inflated, position);
+  return out;
+}
 
 /** Parses the header of `bytes` (the whole file). Throws NotAnImage or InputError. */
 export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
@@ -77,7 +88,8 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
   let ds: DataSet;
   try {
     const opts: dicomParser.ParseDicomOptions = { untilTag: "x7fe00010" };
-    if (!flavour.part10) opts.TransferSyntaxUID = flavour.explicit ? LEE : LEI;
+    if (!flavour.part10) opts.TransferSyntaxUID = flavour.bigEndian ? BEE : flavour.explicit ? LEE : LEI;
+    opts.inflater = inflate;
     ds = dicomParser.parseDicom(bytes, opts);
   } catch (e) {
     throw new InputError(`corrupt or truncated DICOM file (${describeParseError(e)})`, path);
@@ -148,7 +160,7 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
     seriesDescription: str(ds, "x0008103e"),
     seriesNumber: ds.intString("x00200011"),
     modality: str(ds, "x00080060"),
-    rescaleType: str(ds, "x00281054"),
+    rescaleType: str(ds, "x00281054") ?? str(ds, "x30040002"),
     instanceNumber: ds.intString("x00200013"),
     sliceThickness: ds.floatString("x00180050"),
     spacingBetweenSlices: ds.floatString("x00180088"),
@@ -214,7 +226,8 @@ function readFrames(ds: DataSet, h: DicomHeader): FrameInfo[] {
     position: numbers(ds, "x00200032", 3) as Vec3 | undefined,
     orientation: numbers(ds, "x00200037", 6),
     spacing: (numbers(ds, "x00280030", 2) ?? numbers(ds, "x00181164", 2)) as [number, number] | undefined,
-    slope: ds.floatString("x00281053"),
+    // RT Dose scales stored values by DoseGridScaling instead of a rescale.
+    slope: ds.floatString("x00281053") ?? ds.floatString("x3004000e"),
     intercept: ds.floatString("x00281052"),
   };
   const frames: FrameInfo[] = [];
@@ -253,18 +266,23 @@ function readFrames(ds: DataSet, h: DicomHeader): FrameInfo[] {
       });
     }
   }
-  // Legacy multi-frame files (NM, some US/MR exports) give one position: the frames follow along
-  // the slice normal at SpacingBetweenSlices (or SliceThickness).
+  // Legacy multi-frame files (NM, RT Dose, some US/MR exports) give one position: the frames
+  // follow along the slice normal at the GridFrameOffsetVector offsets (RT Dose), else at
+  // SpacingBetweenSlices (or SliceThickness).
   const first = frames[0]!;
   if (h.numberOfFrames > 1 && first.position && first.orientation && frames.some((fr) => !fr.position)) {
     const step = h.spacingBetweenSlices ?? h.sliceThickness ?? 1;
+    const grid = numbers(ds, "x3004000c", h.numberOfFrames);
+    // Offsets are relative when the first is 0, else absolute along the normal: either way,
+    // differences from the first offset.
+    const offset = (f: number) => (grid ? grid[f]! - grid[0]! : step * f);
     const n = cross(first.orientation);
     for (let f = 1; f < frames.length; f++)
       if (!frames[f]!.position)
         frames[f]!.position = [
-          first.position[0] + n[0] * step * f,
-          first.position[1] + n[1] * step * f,
-          first.position[2] + n[2] * step * f,
+          first.position[0] + n[0] * offset(f),
+          first.position[1] + n[1] * offset(f),
+          first.position[2] + n[2] * offset(f),
         ];
   }
   return frames;

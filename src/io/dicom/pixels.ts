@@ -4,7 +4,7 @@
  * frames are viewed in place. Stored values are then masked to BitsStored, sign-extended for
  * signed data, inverted for MONOCHROME1, and colour turned into luminance.
  */
-import type { CodecSet, DecodedFrame, WasmCodec } from "./codecs.js";
+import { type CodecSet, type DecodedFrame, type WasmCodec, withRgbHint } from "./codecs.js";
 import { type Fragment, frameBytes, framesOf } from "./fragments.js";
 import type { DicomHeader, PixelFormat } from "./header.js";
 import { decodeRle } from "./rle.js";
@@ -53,10 +53,32 @@ export function formatProblem(h: DicomHeader): string | undefined {
   return undefined;
 }
 
+/** Samples per pixel as stored natively: YBR_FULL_422 keeps one Cb and Cr per pair of pixels. */
+function samplesStored(f: PixelFormat): number {
+  return f.samplesPerPixel === 3 && f.photometric === "YBR_FULL_422" ? 2 : f.samplesPerPixel;
+}
+
+/** Y1 Y2 Cb Cr per pixel pair → Y Cb Cr per pixel (interleaved, like the other colour paths). */
+function expand422(s: Samples, pixels: number): Samples {
+  const out = s instanceof Uint8Array ? new Uint8Array(pixels * 3) : new Uint16Array(pixels * 3);
+  for (let p = 0; p + 1 < pixels; p += 2) {
+    const q = 2 * p;
+    const cb = s[q + 2]!;
+    const cr = s[q + 3]!;
+    out[3 * p] = s[q]!;
+    out[3 * p + 1] = cb;
+    out[3 * p + 2] = cr;
+    out[3 * p + 3] = s[q + 1]!;
+    out[3 * p + 4] = cb;
+    out[3 * p + 5] = cr;
+  }
+  return out;
+}
+
 /** Bytes of one native frame, or the problem when the element is too short. */
 function nativeFrame(h: DicomHeader, bytes: Uint8Array, frame: number): Uint8Array {
   const f = h.format;
-  const len = (f.rows * f.columns * f.samplesPerPixel * f.bitsAllocated) / 8;
+  const len = (f.rows * f.columns * samplesStored(f) * f.bitsAllocated) / 8;
   const start = h.pixel.offset + frame * len;
   if (start + len > h.pixel.offset + h.pixel.length || start + len > bytes.length)
     throw new Error(
@@ -121,6 +143,7 @@ export class FrameSource {
     if (enc === "native") {
       const raw = nativeFrame(h, this.#bytes, f);
       const s = viewSamples(raw, fmt.bitsAllocated, h.syntax.bigEndian === true, h.pixel.vr);
+      if (samplesStored(fmt) === 2) return expand422(s, fmt.rows * fmt.columns);
       return fmt.samplesPerPixel === 3 && fmt.planarConfiguration === 1 ? interleave(s) : s;
     }
     const encapsulated = h.pixel.encapsulated;
@@ -138,7 +161,11 @@ export class FrameSource {
     }
     let d: DecodedFrame;
     if (enc === "jpeg-lossless") d = this.#codecs.decodeJpegLossless(data, fmt.bitsAllocated);
-    else d = this.#codecs.decodeWasm(wasmCodecFor(h)!, data);
+    else {
+      const codec = wasmCodecFor(h)!;
+      const rgbJpeg = codec === "jpeg-baseline" && fmt.samplesPerPixel === 3 && fmt.photometric === "RGB";
+      d = this.#codecs.decodeWasm(codec, rgbJpeg ? withRgbHint(data) : data);
+    }
     if (d.width !== fmt.columns || d.height !== fmt.rows || d.components !== fmt.samplesPerPixel)
       throw new Error(
         `compressed frame ${f + 1} is ${d.width}×${d.height}×${d.components}, header says ${fmt.columns}×${fmt.rows}×${fmt.samplesPerPixel}`,
@@ -150,7 +177,11 @@ export class FrameSource {
 
 function interleave(s: Samples): Samples {
   const n = s.length / 3;
-  const out = new (s.constructor as new (n: number) => Samples)(s.length);
+  // Not s.constructor: for 8-bit data `s` may be a Buffer.
+  const out =
+    s instanceof Uint8Array
+      ? new Uint8Array(s.length)
+      : new (s.constructor as new (n: number) => Samples)(s.length);
   for (let p = 0; p < n; p++) {
     out[3 * p] = s[p]!;
     out[3 * p + 1] = s[n + p]!;

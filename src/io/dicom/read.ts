@@ -256,10 +256,8 @@ async function decodeStack(
     data = new Float32Array(voxels);
     if (!shared) notes.push("rescale slope/intercept differ between slices: stored as float32 real values");
   } else {
-    const t = outputType(
-      colour ? Math.min(fmt.bitsAllocated, 16) : fmt.bitsAllocated,
-      colour ? false : fmt.signed,
-    );
+    // Luminance of unsigned samples stays within their type.
+    const t = outputType(fmt.bitsAllocated, colour ? false : fmt.signed);
     dtype = t.dtype;
     data = t.make(voxels);
   }
