@@ -111,10 +111,11 @@ export class Graph {
 
   /** A constant tensor (an initializer). */
   constant(values: AnyTypedArray | ArrayLike<number>, shape: Shape, dtype?: DType): Value {
+    const typed = ArrayBuffer.isView(values) ? (values as AnyTypedArray) : undefined;
     const data =
-      ArrayBuffer.isView(values) && dtype === undefined
-        ? (values as AnyTypedArray)
-        : typedArray(dtype ?? "float32", values as ArrayLike<number>);
+      typed && (dtype === undefined || dtype === dtypeOfArray(typed))
+        ? typed
+        : typedArray(dtype ?? "float32", Array.from(values as ArrayLike<number | bigint>, Number));
     if (data.length !== sizeOf(shape))
       throw new Error(`constant: ${data.length} values for shape ${shapeStr(shape)}`);
     const v = new Value(this, "const", [...shape], dtypeOfArray(data));

@@ -170,9 +170,7 @@ function convTransposeToShape(y: Value, w: Value, p: ConvParams, spatial: readon
 function convWeightGrad(x: Value, dy: Value, wShape: readonly number[], p: ConvParams): Value {
   const [n, c] = x.shape as [number, number];
   const sp = x.shape.slice(2);
-  const nsp = sp.length;
   const g = p.group;
-  const m = dy.shape[1] as number;
   const xs = reshape(x, [n, g, c / g, ...sp]);
   const xT = reshape(transpose(xs, [2, 1, 0, ...sp.map((_, i) => i + 3)]), [c / g, g * n, ...sp]);
   const dyT = transpose(dy, [1, 0, ...sp.map((_, i) => i + 2)]); // (M, N, out…)
@@ -186,7 +184,5 @@ function convWeightGrad(x: Value, dy: Value, wShape: readonly number[], p: ConvP
         k.map((_, i) => i + 2),
       )
     : r;
-  void m;
-  void nsp;
   return transpose(cropped, [1, 0, ...k.map((_, i) => i + 2)]);
 }
