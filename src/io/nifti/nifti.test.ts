@@ -319,6 +319,11 @@ describe("bad input is refused with an InputError naming the file", () => {
   for (let i = 40; i < corruptGz.length - 20; i += 3) corruptGz[i] = corruptGz[i]! ^ 0x5a;
   cases.push(["truncated gzip", gz.subarray(0, gz.length - 30), /truncated/]);
   cases.push(["corrupt gzip", corruptGz, /gzip|not a NIfTI|truncated/]);
+  cases.push([
+    "vox_offset beyond gzip data",
+    gzipSync(mutate(["f32", 108, 50000])),
+    /vox_offset 50000 is beyond the end/,
+  ]);
   cases.push(["gzip of garbage", gzipSync(Buffer.from("garbage".repeat(100))), /not a NIfTI file/]);
 
   for (const [name, bytes, pattern] of cases) {

@@ -259,6 +259,6 @@ async function readGzip(
       pos += chunk.length;
     }
   });
-  if (pos < total) throw truncated(path, pos, total);
+  if (pos < total) checkExtent(plan, pos, path);
   return toVolume(plan, data, path);
 }
