@@ -44,7 +44,8 @@ test("a generated set round-trips: manifest rows, labels, NIfTI types and geomet
     assert.equal(anat.dtype, "uint8");
     assert.deepEqual([...img.shape], SHAPE);
     const want = scanAffine({ shape: SHAPE, spacing: SPACING });
-    img.affine.forEach((v, k) => assert.ok(Math.abs(v - want[k]!) < 1e-4, `affine[${k}] ${v} vs ${want[k]}`));
+    for (const [k, v] of img.affine.entries())
+      assert.ok(Math.abs(v - want[k]!) < 1e-4, `affine[${k}] ${v} vs ${want[k]}`);
     // Every scan has an EDH (prevalence 1): the mask holds label 1 and the labels say so.
     assert.ok((hem.data as Uint8Array).includes(HEMORRHAGE_LABELS.epidural));
     assert.equal(r.labels[FINDINGS.find((f) => f.name === "any_intracranial_hemorrhage")!.id], 1);
