@@ -64,8 +64,9 @@ export function bootstrapAucCiFromGroups(
 export function bootstrapAucReplicates(groups: ScoreGroups, replicates: number, rng: Prng): Float64Array {
   const { nPos, nNeg } = groups;
   const g = groups.values.length;
-  const posW = new Float64Array(g);
-  const negW = new Float64Array(g);
+  // Integer counts: the scatter below is the hot loop, and int32 increments beat float64 ones.
+  const posW = new Int32Array(g);
+  const negW = new Int32Array(g);
   const aucs = new Float64Array(replicates);
   const drawPos = new Uint32Array(nPos);
   const drawNeg = new Uint32Array(nNeg);
