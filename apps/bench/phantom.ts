@@ -76,8 +76,8 @@ function standardise(train: number[][], test: number[][]): [number[][], number[]
   const d = train[0]!.length;
   const mu = new Array<number>(d).fill(0);
   const sd = new Array<number>(d).fill(0);
-  for (const x of train) x.forEach((v, j) => (mu[j]! += v / train.length));
-  for (const x of train) x.forEach((v, j) => (sd[j]! += (v - mu[j]!) ** 2 / train.length));
+  for (const x of train) for (const [j, v] of x.entries()) mu[j]! += v / train.length;
+  for (const x of train) for (const [j, v] of x.entries()) sd[j]! += (v - mu[j]!) ** 2 / train.length;
   const f = (x: number[]) => x.map((v, j) => (v - mu[j]!) / (Math.sqrt(sd[j]!) || 1));
   return [train.map(f), test.map(f)];
 }
@@ -89,7 +89,7 @@ function nearestCentroid(xs: number[][], ys: number[], test: number[][]): number
   xs.forEach((x, i) => {
     const k = ys[i]!;
     n[k]!++;
-    x.forEach((v, j) => (c[k]![j]! += v));
+    for (const [j, v] of x.entries()) c[k]![j]! += v;
   });
   for (const k of [0, 1]) c[k] = c[k]!.map((v) => v / Math.max(1, n[k]!));
   const dist = (x: number[], m: number[]) => x.reduce((s, v, j) => s + (v - m[j]!) ** 2, 0);
@@ -106,7 +106,7 @@ function logistic(xs: number[][], ys: number[], test: number[][]): number[] {
     xs.forEach((x, i) => {
       const z = w[d]! + x.reduce((s, v, j) => s + v * w[j]!, 0);
       const e = 1 / (1 + Math.exp(-z)) - ys[i]!;
-      x.forEach((v, j) => (g[j]! += (e * v) / xs.length));
+      for (const [j, v] of x.entries()) g[j]! += (e * v) / xs.length;
       g[d]! += e / xs.length;
     });
     for (let j = 0; j <= d; j++) w[j]! -= lr * (g[j]! + (j < d ? l2 * w[j]! : 0));
