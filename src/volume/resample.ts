@@ -160,12 +160,25 @@ function resampleGrid(
   const slope = big ? 1 : volume.scaling.slope;
   const intercept = big ? 0 : volume.scaling.intercept;
   const out = new Float32Array(outCount);
-  // The separable kernel pays per input slice, the direct one per output voxel: separable wins
-  // when the output planes are at least as large as the input's (up-sampling in-plane).
-  const separable = outShape[0]! * outShape[1]! >= inShape[0]! * inShape[1]!;
+  const separable = preferSeparable(inShape, outShape, toInput);
   const run = axisAligned ? (separable ? linearAligned : linearAlignedDirect) : linearGeneral;
   run(data, inShape, out, outShape, nt, toInput, slope, intercept, fill);
   return Volume.fromReal(out, shape, affine, meta);
+}
+
+/**
+ * Cost model, in units of one lerp over a stored array: the separable kernel interpolates every
+ * input slice it needs in-plane (ny·ox + oy·ox) and then does one lerp per output voxel; the
+ * direct kernel about 3.5 units per output voxel (eight loads, seven lerps; measured on int16
+ * CT-sized volumes, where both kernels run at 55–100 M voxels/s on one core). Up-sampling
+ * along k reuses planes, so it favours the separable kernel; down-sampling in-plane the direct.
+ */
+function preferSeparable(inShape: readonly number[], outShape: readonly number[], m: Mat4): boolean {
+  const [, ny, nz] = inShape as [number, number, number];
+  const [ox, oy, oz] = outShape as [number, number, number];
+  const slicesUsed = Math.min(nz, 2 * oz, Math.ceil(Math.abs(m[10]!) * oz) + 2);
+  const separable = slicesUsed * (ny * ox + oy * ox) + ox * oy * oz;
+  return separable < 3.5 * ox * oy * oz;
 }
 
 /** Half a voxel beyond the outermost centres, with slack for rounding in the affine. */
