@@ -8,6 +8,7 @@ import { fixture, tempDir } from "../../../test/paths.js";
 import { InputError } from "../../errors.js";
 import { volumeStats } from "../../volume/stats.js";
 import { Volume } from "../../volume/volume.js";
+import { type HeaderRecord, NIFTI1, NIFTI2, packRecord, sniffHeader, unpackRecord } from "./header.js";
 import { decodeNifti, readNifti } from "./read.js";
 import { encodeNifti, writeNifti } from "./write.js";
 import { matToQuat, qformFields, quatToMat, recoverW } from "./xform.js";
@@ -274,58 +275,87 @@ describe("qform quaternion", () => {
   });
 });
 
-describe("bad input is refused with an InputError naming the file", () => {
-  const good = readFileSync(join(DIR, "dtype_int16_le.nii"));
-  /** A copy of the good file with header fields overwritten: [kind, byte offset, value]. */
-  const mutate = (...edits: ["i16" | "f32" | "str", number, number | string][]): Buffer => {
-    const b = Buffer.from(good);
-    for (const [kind, at, v] of edits) {
-      if (kind === "i16") b.writeInt16LE(v as number, at);
-      else if (kind === "f32") b.writeFloatLE(v as number, at);
-      else b.write(v as string, at, "latin1");
-    }
-    return b;
+type Edit = (r: HeaderRecord) => void;
+const setField =
+  (name: string, v: number | string): Edit =>
+  (r) => {
+    r[name] = v;
   };
-  const cases: [string, Buffer, RegExp][] = [
-    ["empty", Buffer.alloc(0), /not a NIfTI file/],
-    ["text", Buffer.from("hello, this is not a scan\n".repeat(20)), /not a NIfTI file/],
-    ["truncated header", good.subarray(0, 200), /truncated NIfTI-1 header/],
+const setDim =
+  (i: number, v: number): Edit =>
+  (r) => {
+    (r.dim as number[])[i] = v;
+  };
+
+/** The same battery for every version and byte order, written through the header table. */
+function badHeaderCases(file: string): [string, Buffer, RegExp][] {
+  const good = readFileSync(join(DIR, file));
+  const sniffed = sniffHeader(good)!;
+  const { layout, littleEndian } = sniffed;
+  const v = layout.version;
+  const mutate = (...edits: Edit[]): Buffer => {
+    const rec = unpackRecord(good, layout, littleEndian);
+    for (const edit of edits) edit(rec);
+    const out = Buffer.from(good);
+    out.set(packRecord(rec, layout, littleEndian));
+    return out;
+  };
+  return [
+    ["truncated header", good.subarray(0, 200), new RegExp(`truncated NIfTI-${v} header`)],
     ["truncated data", good.subarray(0, good.length - 7), /truncated/],
-    ["wrong magic", mutate(["str", 344, "xx1\0"]), /bad NIfTI-1 magic/],
-    ["pair magic", mutate(["str", 344, "ni1\0"]), /\.hdr\/\.img/],
-    ["dim[0] = 0", mutate(["i16", 40, 0]), /dim\[0\] is 0/],
-    ["dim[0] = 9", mutate(["i16", 40, 9]), /dim\[0\] is 9/],
-    ["negative dim", mutate(["i16", 44, -4]), /dim\[2\] is -4/],
-    ["5D", mutate(["i16", 40, 5], ["i16", 48, 1], ["i16", 50, 2]), /at most 4D/],
-    ["bitpix mismatch", mutate(["i16", 72, 8]), /bitpix 8 does not match datatype int16/],
-    ["unknown datatype", mutate(["i16", 70, 3]), /unknown datatype code 3/],
-    ["complex64", mutate(["i16", 70, 32], ["i16", 72, 64]), /complex64.*not supported/],
-    ["vox_offset beyond file", mutate(["f32", 108, 1e6]), /vox_offset 1000000 is beyond the end/],
-    ["vox_offset in header", mutate(["f32", 108, 100]), /vox_offset 100 overlaps the header/],
-    ["absurd dims", mutate(["i16", 42, 32000], ["i16", 44, 32000], ["i16", 46, 32000]), /maxVoxels/],
+    [
+      "wrong magic",
+      mutate(setField("magic", `xx${layout.magic.slice(2)}`)),
+      new RegExp(`bad NIfTI-${v} magic`),
+    ],
+    ["pair magic", mutate(setField("magic", layout.pairMagic)), /\.hdr\/\.img/],
+    ["dim[0] = 0", mutate(setDim(0, 0)), /dim\[0\] is 0/],
+    ["dim[0] = 9", mutate(setDim(0, 9)), /dim\[0\] is 9/],
+    ["negative dim", mutate(setDim(2, -4)), /dim\[2\] is -4/],
+    ["5D", mutate(setDim(0, 5), setDim(4, 1), setDim(5, 2)), /at most 4D/],
+    ["bitpix mismatch", mutate(setField("bitpix", 8)), /bitpix 8 does not match datatype/],
+    ["unknown datatype", mutate(setField("datatype", 3)), /unknown datatype code 3/],
+    ["complex64", mutate(setField("datatype", 32), setField("bitpix", 64)), /complex64.*not supported/],
+    ["vox_offset beyond file", mutate(setField("vox_offset", 1e6)), /vox_offset 1000000 is beyond the end/],
+    ["vox_offset in header", mutate(setField("vox_offset", 100)), /vox_offset 100 overlaps the header/],
+    ["absurd dims", mutate(setDim(1, 32000), setDim(2, 32000), setDim(3, 32000)), /maxVoxels/],
     [
       "invalid quaternion",
-      mutate(["i16", 252, 1], ["i16", 254, 0], ["f32", 256, 0.9], ["f32", 260, 0.9]),
+      mutate(
+        setField("qform_code", 1),
+        setField("sform_code", 0),
+        setField("quatern_b", 0.9),
+        setField("quatern_c", 0.9),
+      ),
       /quaternion/,
     ],
     [
       "slope with infinite intercept",
-      mutate(["f32", 112, 2], ["f32", 116, Number.POSITIVE_INFINITY]),
+      mutate(setField("scl_slope", 2), setField("scl_inter", Number.POSITIVE_INFINITY)),
       /scl_inter/,
     ],
+    [
+      "vox_offset beyond gzip data",
+      gzipSync(mutate(setField("vox_offset", 50000))),
+      /vox_offset 50000 is beyond the end/,
+    ],
   ];
-  const gz = gzipSync(good);
+}
+
+function otherBadCases(): [string, Buffer, RegExp][] {
+  const gz = gzipSync(readFileSync(join(DIR, "dtype_int16_le.nii")));
   const corruptGz = Buffer.from(gz);
   for (let i = 40; i < corruptGz.length - 20; i += 3) corruptGz[i] = corruptGz[i]! ^ 0x5a;
-  cases.push(["truncated gzip", gz.subarray(0, gz.length - 30), /truncated/]);
-  cases.push(["corrupt gzip", corruptGz, /gzip|not a NIfTI|truncated/]);
-  cases.push([
-    "vox_offset beyond gzip data",
-    gzipSync(mutate(["f32", 108, 50000])),
-    /vox_offset 50000 is beyond the end/,
-  ]);
-  cases.push(["gzip of garbage", gzipSync(Buffer.from("garbage".repeat(100))), /not a NIfTI file/]);
+  return [
+    ["empty", Buffer.alloc(0), /not a NIfTI file/],
+    ["text", Buffer.from("hello, this is not a scan\n".repeat(20)), /not a NIfTI file \(sizeof_hdr is/],
+    ["truncated gzip", gz.subarray(0, gz.length - 30), /truncated/],
+    ["corrupt gzip", corruptGz, /gzip|not a NIfTI|truncated/],
+    ["gzip of garbage", gzipSync(Buffer.from("garbage".repeat(100))), /not a NIfTI file/],
+  ];
+}
 
+function runBadCases(cases: [string, Buffer, RegExp][]): void {
   for (const [name, bytes, pattern] of cases) {
     test(name, async (t) => {
       const path = join(tempDir(t), "bad.nii");
@@ -343,6 +373,47 @@ describe("bad input is refused with an InputError naming the file", () => {
       );
     });
   }
+}
+
+test("the header tables put fields at nifti1.h / nifti2.h offsets", () => {
+  const want1 = {
+    dim: 40,
+    datatype: 70,
+    bitpix: 72,
+    pixdim: 76,
+    vox_offset: 108,
+    scl_slope: 112,
+    qform_code: 252,
+    quatern_b: 256,
+    srow_x: 280,
+    intent_name: 328,
+    magic: 344,
+  };
+  const want2 = {
+    magic: 4,
+    datatype: 12,
+    dim: 16,
+    pixdim: 104,
+    vox_offset: 168,
+    scl_slope: 176,
+    qform_code: 344,
+    quatern_b: 352,
+    srow_x: 400,
+    slice_code: 496,
+    intent_name: 508,
+    dim_info: 524,
+  };
+  for (const [k, at] of Object.entries(want1)) assert.equal(NIFTI1.offsets.get(k), at, `NIfTI-1 ${k}`);
+  for (const [k, at] of Object.entries(want2)) assert.equal(NIFTI2.offsets.get(k), at, `NIfTI-2 ${k}`);
+});
+
+for (const file of ["dtype_int16_le.nii", "dtype_float32_be.nii", "nifti2_le.nii", "nifti2_be.nii"])
+  describe(`bad headers are refused with an InputError naming the file (${file})`, () => {
+    runBadCases(badHeaderCases(file));
+  });
+
+describe("bad input is refused with an InputError naming the file", () => {
+  runBadCases(otherBadCases());
 
   test("maxVoxels is configurable", async () => {
     await assert.rejects(
