@@ -177,6 +177,8 @@ try {
     gzipDcMs: gunzip.ms,
     gzipDcCpuMs: gunzip.cpuMs,
     readGzVsGzipDc: gunzip.ms / readGz.ms,
+    // CPU time is less disturbed by other load on the machine than wall-clock time.
+    readGzVsGzipDcCpu: gunzip.cpuMs / readGz.cpuMs,
     readNiiMBps: mbps(readNii),
     writeNiiMBps: mbps(writeNii),
     writeNiiGzMBps: mbps(writeGz),
@@ -210,7 +212,11 @@ try {
         `${f(result.gzipDcMBps)} MB/s`,
         `${f(gunzip.ms, 0)} ms, cpu ${f(gunzip.cpuMs, 0)} ms`,
       ],
-      ["read .nii.gz / gzip -dc", `${f(result.readGzVsGzipDc, 2)}×`, "target ≥ 0.8"],
+      [
+        "read .nii.gz / gzip -dc",
+        `${f(result.readGzVsGzipDc, 2)}×`,
+        `wall-clock; by CPU time ${f(result.readGzVsGzipDcCpu, 2)}×; target ≥ 0.8`,
+      ],
       ["read .nii", `${f(result.readNiiMBps)} MB/s`, `${f(readNii.ms, 0)} ms`],
       ["write .nii", `${f(result.writeNiiMBps)} MB/s`, `${f(writeNii.ms, 0)} ms`],
       [
