@@ -81,8 +81,15 @@ function inflate(bytes: Uint8Array, position: number): Uint8Array {
   return out;
 }
 
-/** Parses the header of `bytes` (the whole file). Throws NotAnImage or InputError. */
-export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
+/**
+ * Parses the header of `bytes` (the whole file). Throws NotAnImage or InputError (unparseable
+ * header, missing Rows/Columns); problems with the pixels themselves become `defect`.
+ */
+export function readHeader(
+  path: string,
+  bytes: Uint8Array,
+  maxVoxels = Number.POSITIVE_INFINITY,
+): DicomHeader {
   const flavour = sniffDicom(bytes);
   if (!flavour) throw new NotAnImage("not a DICOM file");
   let ds: DataSet;
@@ -176,6 +183,12 @@ export function readHeader(path: string, bytes: Uint8Array): DicomHeader {
     bytes: bigBytes === bytes ? undefined : bigBytes,
     defect,
   };
+  const voxels = rows * columns * numberOfFrames;
+  if (voxels > maxVoxels) {
+    // Refused before anything per frame is built (NumberOfFrames may be absurd too).
+    header.defect = `${columns}×${rows}×${numberOfFrames} frame(s) = ${voxels} voxels exceeds the limit of ${maxVoxels} (maxVoxels)`;
+    header.numberOfFrames = 1;
+  }
   header.frames = readFrames(ds, header);
   return header;
 }

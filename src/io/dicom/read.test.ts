@@ -23,6 +23,7 @@ interface Expected {
   /** Written slice index of each k (slices sorted along cross(row, column)). */
   sliceOrder?: number[];
   intercepts?: number[];
+  offsets?: number[];
   slope?: number;
   series?: Record<string, string>;
 }
@@ -76,7 +77,7 @@ test("CT series: shuffled files sorted by position, HU scaling kept, affine as d
   assert.equal(v.meta.units, "HU");
   assert.equal(v.meta.modality, "CT");
   assert.equal(v.meta.seriesDescription, "CT head");
-  assert.deepEqual(v.meta.skippedFiles, { notDicom: 1, noPixels: 0 });
+  assert.deepEqual(v.meta.skippedFiles, { notDicom: 1, noPixels: 0, unreadable: 0 });
   assert.equal(v.meta.sliceGaps, undefined);
   assertAffine(v.affine, expected.ct!.affine);
   assertVoxels(v, PATTERN.ct!);
@@ -207,6 +208,22 @@ test("enhanced multi-frame CT: per-frame positions and per-frame rescale → flo
   }
 });
 
+test("RT Dose multi-frame: frames at GridFrameOffsetVector, DoseGridScaling as slope, units", async () => {
+  const e = expected.dose!;
+  const v = await one(dicom("dose.dcm"));
+  assert.equal(v.dtype, "uint32");
+  assert.deepEqual(v.shape, e.shape);
+  assert.deepEqual(v.scaling, { slope: e.slope, intercept: 0 });
+  assert.equal(v.meta.units, "GY");
+  const offsets = e.offsets!;
+  assert.deepEqual(
+    v.meta.sliceGaps,
+    offsets.slice(1).map((o, k) => o - offsets[k]!),
+  );
+  assertAffine(v.affine, e.affine);
+  assertVoxels(v, PATTERN.u32!);
+});
+
 test("every lossless transfer syntax decodes to exactly the uncompressed values", async () => {
   const mr = await one(dicom("syntax", "mr_native"));
   assertVoxels(mr, PATTERN.mr12!);
@@ -261,6 +278,25 @@ test("RGB is converted to luminance, natively, from RLE and from JPEG (YBR_FULL_
   const jpg = (await one(dicom("syntax", "rgb_jpeg50.dcm"))).data as Uint8Array;
   const ref = (await one(dicom("syntax", "ref_rgb_jpeg50.dcm"))).data as Uint8Array;
   assert.ok(maxAbsDiff(jpg, ref) <= 2);
+});
+
+test("RGB JPEG with no colour marker is not colour-converted (DICOM RGB); native YBR_FULL_422 gives Y", async () => {
+  const v = (await one(dicom("syntax", "rgb_jpeg_nomarker.dcm"))).data as Uint8Array;
+  const ref = (await one(dicom("syntax", "ref_rgb_jpeg_nomarker.dcm"))).data as Uint8Array;
+  const source = (await one(dicom("rgb.dcm"))).data as Uint8Array;
+  assert.ok(maxAbsDiff(v, ref) <= 1);
+  assert.ok(maxAbsDiff(v, source) <= 4);
+  const ybr = await one(dicom("ybr422.dcm"));
+  assert.deepEqual(ybr.shape, [16, 4, 1]);
+  assertVoxels(ybr, (i, j) => PATTERN.u8!(i, j, 0));
+});
+
+test("a folder with a corrupt-header file still loads its series, naming the file in a warning", async () => {
+  const v = await one(dicom("with_corrupt"));
+  assert.deepEqual(v.shape, [16, 16, 3]);
+  assertVoxels(v, PATTERN.u8!);
+  assert.deepEqual(v.meta.skippedFiles, { notDicom: 0, noPixels: 0, unreadable: 1 });
+  assert.ok((v.meta.warnings as string[]).some((w) => w.includes("broken.dcm")));
 });
 
 test("preamble-less implicit VR data set is recognised and read", async () => {

@@ -42,7 +42,9 @@ const DEFAULT_MAX_VOXELS = 2 ** 30;
 interface Scan {
   headers: DicomHeader[];
   files: number;
-  skipped: { notDicom: number; noPixels: number };
+  skipped: { notDicom: number; noPixels: number; unreadable: number };
+  /** Messages (file: problem) of DICOM files whose header could not be read. */
+  unreadable: string[];
 }
 
 async function collectFiles(path: string): Promise<{ files: string[]; single: boolean }> {
@@ -96,40 +98,40 @@ async function scan(
   const { files, single } = await collectFiles(path);
   const maxVoxels = opts.maxVoxels ?? DEFAULT_MAX_VOXELS;
   const headers: DicomHeader[] = [];
-  const skipped = { notDicom: 0, noPixels: 0 };
+  const skipped = { notDicom: 0, noPixels: 0, unreadable: 0 };
+  const unreadable: string[] = [];
   const total = progressTotal(files.length);
   let done = 0;
   for await (const [file, bytes] of readAhead(files, (f) => f)) {
     try {
-      const h = readHeader(file, bytes);
-      const f = h.format;
-      const voxels = f.rows * f.columns * h.numberOfFrames;
-      if (voxels > maxVoxels)
-        throw new InputError(
-          `${f.columns}×${f.rows}×${h.numberOfFrames} frames = ${voxels} voxels exceeds the limit of ${maxVoxels} (maxVoxels)`,
-          file,
-        );
-      headers.push(h);
+      headers.push(readHeader(file, bytes, maxVoxels));
     } catch (e) {
-      if (!(e instanceof NotAnImage)) throw e;
-      if (single) throw new InputError(e.message, file);
-      if (e.message.includes("without pixel data")) skipped.noPixels++;
-      else skipped.notDicom++;
+      if (single) throw e instanceof NotAnImage ? new InputError(e.message, file) : e;
+      if (e instanceof NotAnImage) {
+        if (e.message.includes("without pixel data")) skipped.noPixels++;
+        else skipped.notDicom++;
+      } else if (e instanceof InputError) {
+        // In a folder, a file whose header cannot be read cannot be placed in any series: it
+        // is skipped and named in every volume's warnings rather than failing all of them.
+        skipped.unreadable++;
+        unreadable.push(e.message);
+      } else throw e;
     }
     opts.onProgress?.(++done, total);
   }
   if (headers.length === 0)
     throw new InputError(
-      `no DICOM images found in ${files.length} file(s)${describeSkipped(skipped) ? ` (${describeSkipped(skipped)})` : ""}`,
+      `no DICOM images found in ${files.length} file(s)${describeSkipped(skipped) ? ` (${describeSkipped(skipped)})` : ""}${unreadable.length ? `; first unreadable: ${unreadable[0]}` : ""}`,
       path,
     );
-  return { headers, files: files.length, skipped };
+  return { headers, files: files.length, skipped, unreadable };
 }
 
 function describeSkipped(s: Scan["skipped"]): string {
   const parts: string[] = [];
   if (s.notDicom) parts.push(`${s.notDicom} not DICOM`);
   if (s.noPixels) parts.push(`${s.noPixels} DICOM without pixel data`);
+  if (s.unreadable) parts.push(`${s.unreadable} unreadable`);
   return parts.join(", ");
 }
 
@@ -173,16 +175,16 @@ export async function listDicomSeries(path: string): Promise<SeriesSummary[]> {
 /** Reads every series under `path` (or the one named by `opts.series`) into volumes. */
 export async function readDicom(path: string, opts: ReadDicomOptions = {}): Promise<Volume[]> {
   let total = 0;
-  const { headers, skipped } = await scan(path, opts, (n) => {
+  const scanned = await scan(path, opts, (n) => {
     total = 2 * n;
     return total;
   });
-  let stacks = buildStacks(headers);
+  let stacks = buildStacks(scanned.headers);
   if (opts.series !== undefined) {
     const wanted = stacks.filter((s) => s.seriesInstanceUID === opts.series);
     if (wanted.length === 0) {
       const available = [...new Set(stacks.map((s) => s.seriesInstanceUID))].map((uid) => {
-        const h = headers.find((x) => x.seriesInstanceUID === uid)!;
+        const h = scanned.headers.find((x) => x.seriesInstanceUID === uid)!;
         return h.seriesDescription ? `${uid} (${h.seriesDescription})` : uid;
       });
       throw new InputError(`no series ${opts.series}; available: ${available.join(", ")}`, path);
@@ -193,7 +195,7 @@ export async function readDicom(path: string, opts: ReadDicomOptions = {}): Prom
   const progress = { done: total / 2, total, files: new Set<string>() };
   try {
     const volumes: Volume[] = [];
-    for (const st of stacks) volumes.push(await decodeStack(st, opts, codecs, progress, path, skipped));
+    for (const st of stacks) volumes.push(await decodeStack(st, opts, codecs, progress, path, scanned));
     opts.onProgress?.(total, total);
     return volumes;
   } finally {
@@ -221,9 +223,14 @@ async function decodeStack(
   codecs: CodecSet,
   progress: { done: number; total: number; files: Set<string> },
   source: string,
-  skipped: Scan["skipped"],
+  scanned: Scan,
 ): Promise<Volume> {
+  const { skipped, unreadable } = scanned;
   const warnings = [...st.warnings];
+  if (unreadable.length)
+    warnings.push(
+      `${unreadable.length} DICOM file(s) skipped, header unreadable: ${unreadable.slice(0, 3).join("; ")}${unreadable.length > 3 ? "; …" : ""}`,
+    );
   const notes = [...st.notes];
   const headers = [...new Set(st.slices.map((s) => s.header))];
   for (const h of headers) {
@@ -345,7 +352,7 @@ async function decodeStack(
   const units = h0.rescaleType ?? (h0.modality === "CT" && rescaled ? "HU" : undefined);
   if (units && !colour) meta.units = units;
   if (!st.uniform) meta.sliceGaps = st.gaps;
-  if (skipped.notDicom || skipped.noPixels) meta.skippedFiles = { ...skipped };
+  if (skipped.notDicom || skipped.noPixels || skipped.unreadable) meta.skippedFiles = { ...skipped };
   const scaling =
     toFloat || colour
       ? { slope: 1, intercept: 0 }
