@@ -215,6 +215,25 @@ describe("writeNifti round trips", () => {
     assert.equal(new DataView(encodeNifti(q).buffer).getInt16(252, true), 1);
   });
 
+  test("units: kept as read, else mm (+ s for 4D); pixdim[4] from meta.timeStep", async () => {
+    const four = await readNifti(join(DIR, "fourd.nii"));
+    const units = (vol: Volume) => new DataView(encodeNifti(vol).buffer).getUint8(123);
+    assert.equal(units(four), 2 | 8);
+    const msec = four.with({
+      meta: { ...four.meta, nifti: { ...(four.meta.nifti as object), xyztUnits: 2 | 16 } },
+    });
+    assert.equal(units(msec), 2 | 16);
+    const plain = new Volume({
+      data: new Uint8Array(8),
+      dtype: "uint8",
+      shape: [2, 2, 1, 2],
+      meta: { timeStep: 0.75 },
+    });
+    assert.equal(units(plain), 2 | 8);
+    assert.equal(new DataView(encodeNifti(plain).buffer).getFloat32(76 + 16, true), 0.75);
+    assert.equal(units(new Volume({ data: new Uint8Array(8), dtype: "uint8", shape: [2, 2, 2] })), 2);
+  });
+
   test("NIfTI-1 refuses dimensions above 32767 and leaves no file", async (t) => {
     const dir = tempDir(t);
     const vol = new Volume({ data: new Uint8Array(40000), dtype: "uint8", shape: [40000, 1, 1] });

@@ -65,7 +65,8 @@ export function niftiHeaderBytes(volume: Volume, opts: WriteNiftiOptions = {}): 
     vox_offset: layout.voxOffset,
     scl_slope: slope,
     scl_inter: intercept,
-    xyzt_units: UNITS_MM | (shape.length > 3 ? UNITS_SEC : 0),
+    // Units as read (the time step is in them), else mm and, for 4D, seconds.
+    xyzt_units: from?.xyztUnits || UNITS_MM | (shape.length > 3 ? UNITS_SEC : 0),
     qform_code: qformCode,
     sform_code: sformCode,
     quatern_b: q.quatern[0],
