@@ -125,6 +125,15 @@ test("non-uniform spacing is reported, and resampled linearly only on request", 
   );
 });
 
+test("gantry tilt: sheared affine from the positions, with a note", async () => {
+  const v = await one(dicom("tilt"));
+  assertAffine(v.affine, expected.tilt!.affine);
+  // The k column leans 15° from the slice normal: y step / z step = tan 15°.
+  assert.ok(Math.abs(-v.affine[6]! / v.affine[10]! - Math.tan((15 * Math.PI) / 180)) < 1e-6);
+  assert.ok((v.meta.notes as string[]).some((n) => n.includes("gantry tilt 15.00°")));
+  assertVoxels(v, PATTERN.ct!);
+});
+
 test("folder tree with two series: both read, listed, and selectable by UID", async () => {
   const vols = await readDicom(dicom("tree"));
   assert.equal(vols.length, 2);
