@@ -10,6 +10,7 @@ import {
   cropToBox,
   extractBox,
   foregroundBox,
+  padToMultiple,
 } from "./croppad.js";
 import { Volume } from "./volume.js";
 
@@ -98,4 +99,15 @@ test("foregroundBox and cropForeground (threshold, predicate, margin)", () => {
   assert.deepEqual([...c.data], [5]);
   assert.deepEqual(applyPoint(c.affine, 0, 0, 0), applyPoint(v.affine, 3, 1, 2));
   assert.equal(new CropForeground({ threshold: 10 }).apply(v), v);
+});
+
+test("padToMultiple pads symmetrically to the next multiple", () => {
+  const v = indexed([5, 4, 1]);
+  const r = padToMultiple(v, [4, 4, 2], { fill: -2 });
+  assert.deepEqual(r.shape, [8, 4, 2]);
+  // x: 3 voxels of padding, 1 before (⌊3/2⌋); z: 1 after. Voxel (1, 0, 0) is input (0, 0, 0).
+  assert.equal(r.data[1], 1);
+  assert.equal(r.data[0], -1); // stored −2 / slope 2
+  assert.deepEqual(applyPoint(r.affine, 1, 0, 0), applyPoint(v.affine, 0, 0, 0));
+  assert.throws(() => padToMultiple(v, 0), InputError);
 });

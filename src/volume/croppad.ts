@@ -94,6 +94,22 @@ export function cropOrPad(volume: Volume, shape: Vec3, opts: FillOptions = {}): 
   );
 }
 
+/**
+ * Pads each axis symmetrically (as `cropOrPad`) up to the next multiple of `k` — MONAI's
+ * `DivisiblePad`, e.g. for models whose patch size must divide the input.
+ */
+export function padToMultiple(volume: Volume, k: number | Vec3, opts: FillOptions = {}): Volume {
+  const ks = typeof k === "number" ? [k, k, k] : k;
+  if (ks.some((x) => !(Number.isInteger(x) && x >= 1)))
+    throw new InputError(`pad multiple ${JSON.stringify(k)} must be a positive integer`, volume.meta.source);
+  const shape = [0, 1, 2].map((a) => Math.ceil(volume.shape[a]! / ks[a]!) * ks[a]!) as [
+    number,
+    number,
+    number,
+  ];
+  return cropOrPad(volume, shape, opts);
+}
+
 /** Crops to `box`, which must lie inside the volume (use `extractBox` to pad as well). */
 export function cropToBox(volume: Volume, box: Box): Volume {
   for (let a = 0; a < 3; a++)

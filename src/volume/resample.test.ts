@@ -250,3 +250,8 @@ test("a one-voxel axis keeps its spacing when a shape asks for more voxels", () 
   // Slice k = 1 sits one voxel beyond the single input slice: outside the field of view.
   assert.deepEqual([...r.data], [1, 2, 3, -1, -1, -1]);
 });
+
+test("an output too large for one array is an InputError, before allocating", () => {
+  const v = new Volume({ data: new Float32Array(8), dtype: "float32", shape: [2, 2, 2] });
+  assert.throws(() => resample(v, { shape: [2000, 2000, 2000] }), InputError);
+});

@@ -129,6 +129,11 @@ function resampleGrid(
   const nt = inShape.length > 3 ? inShape[3]! : 1;
   const shape = inShape.length > 3 ? [...outShape, nt] : [...outShape];
   const outCount = outShape[0]! * outShape[1]! * outShape[2]! * nt;
+  if (outCount > MAX_VOXELS)
+    throw new InputError(
+      `resampling to [${shape.join(", ")}] would make ${outCount} voxels (more than ${MAX_VOXELS})`,
+      volume.meta.source,
+    );
   // Off-diagonal terms below 1e-9 voxel per voxel are rounding noise from inverting the affine.
   const axisAligned = [0, 1, 2].every((r) =>
     [0, 1, 2].every((c) => r === c || Math.abs(toInput[r * 4 + c]!) < 1e-9),
@@ -180,6 +185,9 @@ function preferSeparable(inShape: readonly number[], outShape: readonly number[]
   const separable = slicesUsed * (ny * ox + oy * ox) + ox * oy * oz;
   return separable < 3.5 * ox * oy * oz;
 }
+
+/** Typed arrays in Node 20 hold at most 2³² − 1 bytes' worth of float32 values, about 1.07e9. */
+const MAX_VOXELS = 2 ** 30;
 
 /** Half a voxel beyond the outermost centres, with slack for rounding in the affine. */
 const EDGE = 0.5 + 1e-6;
