@@ -2,7 +2,8 @@ import type { Command } from "../command.js";
 import { convert } from "./convert.js";
 import { evalCommand } from "./eval.js";
 import { info } from "./info.js";
+import { series } from "./series.js";
 import { tensors } from "./tensors.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
-export const commands: Command[] = [info, convert, evalCommand, tensors];
+export const commands: Command[] = [info, convert, series, evalCommand, tensors];
