@@ -1,6 +1,6 @@
 import { InputError } from "../errors.js";
 import { applyPoint, invert4, type Mat4, multiply4 } from "./affine.js";
-import { realToStored } from "./stored.js";
+import { allocLike, realToStored } from "./stored.js";
 import { Volume } from "./volume.js";
 
 /** A box of voxels: `start` inclusive, `end` exclusive, along i, j, k. */
@@ -35,8 +35,7 @@ export function extractBox(volume: Volume, box: Box, opts: FillOptions = {}): Vo
   const [ox, oy, oz] = [end[0] - start[0], end[1] - start[1], end[2] - start[2]];
   const comps = volume.dtype === "rgb24" ? 3 : 1;
   const src = volume.data;
-  const Ctor = src.constructor as new (n: number) => typeof src;
-  const out = new Ctor(ox * oy * oz * nt * comps);
+  const out = allocLike(src, ox * oy * oz * nt * comps);
   const fill = realToStored(volume, opts.fill ?? 0);
   if (fill !== 0 && fill !== 0n) (out as { fill(v: unknown): unknown }).fill(fill);
   // Rows overlap the input along x between these output columns.

@@ -1,5 +1,6 @@
 import { InputError } from "../errors.js";
 import { type Mat4, multiply4 } from "./affine.js";
+import { allocLike } from "./stored.js";
 import { Volume, type VoxelArray } from "./volume.js";
 
 /**
@@ -171,8 +172,7 @@ export function applyOrientation<T extends VoxelArray>(
   });
   const block = comps * shape[0]! * shape[1]! * shape[2]!;
   const blocks = data.length / block;
-  const Ctor = data.constructor as new (n: number) => T;
-  const dst = new Ctor(data.length);
+  const dst = allocLike(data, data.length);
   // Index through a number-typed view: the copy is element-for-element in one array type.
   const src = data as unknown as NumArray;
   const out = dst as unknown as NumArray;

@@ -1,6 +1,6 @@
 import { InputError } from "../errors.js";
 import { invert4, type Mat4, multiply4 } from "./affine.js";
-import { realToStored } from "./stored.js";
+import { allocLike, realToStored } from "./stored.js";
 import { Volume } from "./volume.js";
 
 export type InterpolationMode = "linear" | "nearest";
@@ -142,8 +142,7 @@ function resampleGrid(
 
   if (mode === "nearest") {
     const comps = volume.dtype === "rgb24" ? 3 : 1;
-    const Ctor = volume.data.constructor as new (n: number) => NumOut;
-    const out = new Ctor(outCount * comps);
+    const out = allocLike(volume.data, outCount * comps) as unknown as NumOut;
     const fillValue = realToStored(volume, fill);
     const run = axisAligned ? nearestAligned : nearestGeneral;
     run(volume.data as unknown as NumArray, inShape, out, outShape, nt, comps, toInput, fillValue as number);
