@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import { InputError } from "../errors.js";
-import type { FindingMatrix } from "./findings.js";
+import type { FindingMatrix } from "./finding-matrix.js";
 
 /** A CSV file read with RFC 4180 quoting (quoted commas, quotes and newlines in fields). */
 export interface CsvTable {

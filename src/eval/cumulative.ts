@@ -1,9 +1,9 @@
 import { InputError } from "../errors.js";
+import type { FindingMatrix } from "./finding-matrix.js";
 import {
   type EvalReport,
   type EvaluateOptions,
   evaluateFindings,
-  type FindingMatrix,
   type MacroAuc,
   macroAuc,
 } from "./findings.js";

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import { fixture } from "../../test/paths.js";
 import { CumulativeFindings } from "./cumulative.js";
 import { delongTest } from "./delong.js";
-import { delongMeanTest, evaluateFindings, type FindingMatrix, findingMatrix, macroAuc } from "./findings.js";
+import { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
+import { delongMeanTest, evaluateFindings, macroAuc } from "./findings.js";
 import { Prng } from "./prng.js";
 
 const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {

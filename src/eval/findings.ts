@@ -8,37 +8,12 @@ import {
   structuralComponents,
   zScore,
 } from "./delong.js";
+import { column, type FindingMatrix } from "./finding-matrix.js";
+import { bootstrapMeanAucCi } from "./mean-bootstrap.js";
 import { twoSidedP } from "./normal.js";
 import { aucFromGroups, rocCurveFromGroups } from "./roc.js";
 import { scoreGroups } from "./score-groups.js";
 import { confusionAtThreshold, sensitivityAtSpecificityFromGroups } from "./threshold.js";
-
-/**
- * Cases × findings, row-major (row = case, column = finding), as a model's (N, F) output. Labels
- * are 1, 0 or NaN (not labelled for that finding: the case is left out of that finding only).
- */
-export interface FindingMatrix {
-  rows: number;
-  cols: number;
-  data: ArrayLike<number>;
-}
-
-export function findingMatrix(rows: readonly (readonly number[])[]): FindingMatrix {
-  const cols = rows[0]?.length ?? 0;
-  const data = new Float64Array(rows.length * cols);
-  rows.forEach((r, i) => {
-    if (r.length !== cols) throw new InputError(`row ${i} has ${r.length} values, expected ${cols}`);
-    data.set(r, i * cols);
-  });
-  return { rows: rows.length, cols, data };
-}
-
-/** One finding's values over all cases. */
-export function column(m: FindingMatrix, j: number): Float64Array {
-  const out = new Float64Array(m.rows);
-  for (let i = 0; i < m.rows; i++) out[i] = m.data[i * m.cols + j]!;
-  return out;
-}
 
 function checkSameShape(a: FindingMatrix, b: FindingMatrix, what: string): void {
   if (a.rows !== b.rows || a.cols !== b.cols) {
@@ -193,8 +168,10 @@ export interface EvalReport {
   n_cases: number;
   findings: Record<string, FindingReport>;
   mean_auc: number | null;
+  /** Case-bootstrap CI of mean_auc (null without bootstrap or without evaluated findings). */
+  mean_ci: [number, number] | null;
   n_findings_evaluated: number;
-  bootstrap: { replicates: number; seed: number; level: number; method: string };
+  bootstrap: { replicates: number; seed: number; level: number; method: string; mean_method: string };
   compare?: {
     mean_auc_b: number | null;
     diff: number | null;
@@ -284,6 +261,10 @@ export function evaluateFindings(
     n_cases: labels.rows,
     findings,
     mean_auc: macroMean(aucs),
+    mean_ci:
+      replicates > 0
+        ? (bootstrapMeanAucCi(labels, probs, { replicates, seed: seed + labels.cols, level })?.ci ?? null)
+        : null,
     n_findings_evaluated: aucs.filter((a) => a !== null).length,
     bootstrap: {
       replicates,
@@ -291,6 +272,8 @@ export function evaluateFindings(
       level,
       method:
         "stratified (positives and negatives resampled separately), percentile interval; finding j uses seed + j",
+      mean_method:
+        "cases resampled with all their findings; mean over the findings with both classes in the replicate; percentile interval; seed + number of findings",
     },
     note: RESEARCH_NOTE,
   };

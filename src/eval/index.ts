@@ -15,17 +15,17 @@ export {
   type StructuralComponents,
   structuralComponents,
 } from "./delong.js";
+export { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
 export {
   delongMeanTest,
   type EvalReport,
   type EvaluateOptions,
   evaluateFindings,
-  type FindingMatrix,
   type FindingReport,
-  findingMatrix,
   type MacroAuc,
   macroAuc,
 } from "./findings.js";
+export { bootstrapMeanAucCi, type MeanAucCi } from "./mean-bootstrap.js";
 export { type RocCurve, rocAuc, rocCurve } from "./roc.js";
 export {
   type Confusion,

@@ -64,6 +64,7 @@ test("medadapt eval --json reports scikit-learn's AUCs, null for one-class findi
   });
   assert.ok(Math.abs(out.mean_auc - multilabel.mean_auc) < 1e-12);
   assert.equal(out.n_findings_evaluated, multilabel.n_evaluated);
+  assert.ok(out.mean_ci[0] < out.mean_auc && out.mean_auc < out.mean_ci[1], `mean CI ${out.mean_ci}`);
   // The same seed gives the same CIs.
   const again = medadapt([
     "eval",

@@ -83,6 +83,7 @@ export function formatReport(r: EvalReport, specs: number[]): string {
   out.push(
     "",
     `mean AUC over ${r.n_findings_evaluated} of ${names.length} findings: ${num(r.mean_auc)}` +
+      (r.mean_ci ? ` [${num(r.mean_ci[0])}, ${num(r.mean_ci[1])}]` : "") +
       (skipped > 0 ? ` (${skipped} without both classes left out)` : ""),
   );
   if (r.compare) {
