@@ -1,15 +1,19 @@
 // NIfTI I/O speed and memory on a synthetic CT-like int16 volume (512×512×300; --quick: 256×256×100).
-// Usage: npm run bench:io [-- --json] [--quick] [--repeat 3]
+// Usage: npm run bench:io [-- --json] [--quick] [--repeat 3] [--fflate]
 // Reported: .nii.gz read throughput (decoded MB/s) and its ratio to `gzip -dc FILE > /dev/null`
 // timed in the same run, .nii read, .nii and .nii.gz write, reorientation RAS→LPI, trilinear
 // resampling to 1 mm isotropic (M output voxels/s), and peak RSS while reading (child process:
 // maxRSS after reading minus the RSS just before) as a multiple of the decoded voxel bytes.
+// --fflate adds in-memory inflate/deflate (level 1) by node:zlib and by fflate on the same bytes,
+// the measurement behind using node:zlib.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { gunzipSync, gzipSync } from "node:zlib";
+import * as fflate from "fflate";
 import { readNifti, reorient, resample, Volume, writeNifti } from "../../src/index.js";
 
 const { values } = parseArgs({
@@ -18,6 +22,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     repeat: { type: "string", default: "3" },
     "rss-child": { type: "string" },
+    fflate: { type: "boolean", default: false },
   },
 });
 
@@ -162,6 +167,19 @@ try {
     Math.min(repeat, 2),
   );
 
+  let codecs: Record<string, number> | undefined;
+  if (values.fflate) {
+    const raw = new Uint8Array(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength);
+    const packed = gzipSync(raw, { level: 1 });
+    const rate = (t: Timing) => MB / (t.cpuMs / 1000);
+    codecs = {
+      zlibInflateMBps: rate(await best(() => gunzipSync(packed))),
+      fflateInflateMBps: rate(await best(() => fflate.gunzipSync(packed))),
+      zlibDeflate1MBps: rate(await best(() => gzipSync(raw, { level: 1 }))),
+      fflateDeflate1MBps: rate(await best(() => fflate.gzipSync(raw, { level: 1 }))),
+    };
+  }
+
   const mbps = (t: Timing) => MB / (t.ms / 1000);
   const result = {
     shape: [nx, ny, nz],
@@ -191,6 +209,7 @@ try {
     resampleMs: res.ms,
     resampleMVoxelsPerS: outVoxels / 1e6 / (res.ms / 1000),
     repeat,
+    ...codecs,
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -237,6 +256,19 @@ try {
         `${outVoxels} voxels in ${f(res.ms, 0)} ms, target ≥ 40`,
       ],
     ];
+    if (codecs)
+      rows.push(
+        [
+          "inflate in memory (cpu)",
+          `zlib ${f(codecs.zlibInflateMBps!)} MB/s`,
+          `fflate ${f(codecs.fflateInflateMBps!)} MB/s`,
+        ],
+        [
+          "deflate level 1 (cpu)",
+          `zlib ${f(codecs.zlibDeflate1MBps!)} MB/s`,
+          `fflate ${f(codecs.fflateDeflate1MBps!)} MB/s`,
+        ],
+      );
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));
     process.stdout.write(
