@@ -26,6 +26,13 @@ test("sniffFormat recognises NIfTI by content and DICOM files and folders", asyn
     (e: unknown) => e instanceof InputError && e.message.startsWith(`${text}: `),
   );
   await assert.rejects(readScan(join(dir, "missing")), /missing: no such file or folder/);
+  // A corrupt .nii.gz goes to the NIfTI reader, which names the gzip problem.
+  const corrupt = join(dir, "broken.nii.gz");
+  const gz = readFileSync(fixture("nifti", "nifti2.nii.gz"));
+  for (let i = 12; i < gz.length; i += 2) gz[i] = gz[i]! ^ 0xa5;
+  writeFileSync(corrupt, gz);
+  assert.equal(await sniffFormat(corrupt), "nifti");
+  await assert.rejects(readScan(corrupt), /broken\.nii\.gz: corrupt gzip data/);
 });
 
 test("readScan returns one volume per NIfTI file and one per DICOM series", async () => {

@@ -34,13 +34,14 @@ export interface FormatReader {
   read(path: string, opts: ReadScanOptions): Promise<Volume[]>;
 }
 
-function looksLikeNifti(head: Uint8Array): boolean {
+function looksLikeNifti(head: Uint8Array, path: string): boolean {
   let bytes = head;
   if (isGzip(head)) {
     try {
-      bytes = inflateHead(head, "");
+      bytes = inflateHead(head, path);
     } catch {
-      return false;
+      // Unreadable gzip named like NIfTI: let the NIfTI reader say what is wrong with it.
+      return /\.nii\.gz$/i.test(path);
     }
   }
   const s = sniffHeader(bytes);
@@ -52,7 +53,7 @@ function looksLikeNifti(head: Uint8Array): boolean {
 
 const niftiReader: FormatReader = {
   format: "nifti",
-  matches: (p) => !p.isDirectory && looksLikeNifti(p.head),
+  matches: (p) => !p.isDirectory && looksLikeNifti(p.head, p.path),
   read: async (path, opts) => [
     await readNifti(path, opts.maxVoxels === undefined ? {} : { maxVoxels: opts.maxVoxels }),
   ],
