@@ -18,6 +18,8 @@ export interface ReadScanOptions {
   maxVoxels?: number;
   /** DICOM only: the SeriesInstanceUID to read. */
   series?: string;
+  /** DICOM only: called as files are scanned and decoded. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What readers look at: whether the path is a folder, and the file's first bytes. */

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { InputError, readScan, reorient, resample, type Volume, writeNifti } from "../../../src/index.js";
 import type { Command } from "../command.js";
+import { terminalProgress } from "../progress.js";
 
 const USAGE = `usage: medadapt convert IN OUT.nii[.gz] [--orient CODE] [--spacing X,Y,Z] [--series UID] [--nifti2] [--json]
 
@@ -60,7 +61,11 @@ export const convert: Command = {
     if (orient !== undefined && !/^[RLAPSI]{3}$/.test(orient))
       throw new InputError(`--orient must be a 3-letter code such as RAS or LPS, got '${values.orient}'`);
 
-    const volumes = await readScan(input, values.series === undefined ? {} : { series: values.series });
+    const onProgress = terminalProgress(`reading ${input}`);
+    const volumes = await readScan(input, {
+      ...(values.series === undefined ? {} : { series: values.series }),
+      ...(onProgress ? { onProgress } : {}),
+    });
     let vol = pickVolume(volumes, input, values.series);
     if (orient !== undefined) vol = reorient(vol, orient);
     if (spacing !== undefined) vol = resample(vol, { spacing });

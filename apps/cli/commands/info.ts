@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { InputError, readScan, rows4, sniffFormat, type Volume, volumeStats } from "../../../src/index.js";
 import type { Command } from "../command.js";
+import { terminalProgress } from "../progress.js";
 
 const USAGE = `usage: medadapt info PATH [--json]
 
@@ -96,7 +97,8 @@ export const info: Command = {
     const path = positionals[0]!;
     const format = await sniffFormat(path);
     if (!format) throw new InputError("unrecognised format (neither NIfTI nor DICOM)", path);
-    const volumes = await readScan(path);
+    const onProgress = terminalProgress(`reading ${path}`);
+    const volumes = await readScan(path, onProgress ? { onProgress } : {});
     const described = volumes.map((v) => describe(path, format, v));
     const result = described.length === 1 ? described[0]! : { path, format, series: described };
     if (values.json) {
