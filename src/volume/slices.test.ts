@@ -96,4 +96,5 @@ test("windowed stacks are [S, C, H, W] with scaling applied; 4D picks a volume",
   });
   assert.throws(() => sliceStack(v, "axial", { t: 2 }), InputError);
   assert.throws(() => sliceStack(v, "oblique" as Plane), InputError);
+  assert.throws(() => sliceStack(v, "constructor" as Plane), InputError);
 });

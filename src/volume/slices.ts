@@ -61,7 +61,7 @@ const LAYOUT: Record<Plane, readonly (readonly [ras: number, reversed: boolean])
  * becomes C windowed channels and the layout is [S, C, H, W].
  */
 export function sliceStack(volume: Volume, plane: Plane, opts: SliceOptions = {}): SliceStack {
-  const layout = LAYOUT[plane];
+  const layout = Object.hasOwn(LAYOUT, plane) ? LAYOUT[plane] : undefined;
   if (!layout) throw new InputError(`unknown slice plane "${plane}" (use axial, coronal or sagittal)`);
   if (volume.dtype === "rgb24") throw new InputError("sliceStack: rgb24 volumes have no scalar values");
   const nt = volume.shape.length > 3 ? volume.shape[3]! : 1;

@@ -43,6 +43,7 @@ test("windowCT keeps voxel order within a channel ([C, nz, ny, nx]) and NaN", ()
 test("windowCT rejects unknown presets, bad widths and 4D scans", () => {
   const v = new Volume({ data: new Int16Array(2), dtype: "int16", shape: [2, 1, 1] });
   assert.throws(() => windowCT(v, ["lung" as "brain"]), InputError);
+  assert.throws(() => windowCT(v, ["toString" as "brain"]), InputError);
   assert.throws(() => windowCT(v, [{ level: 40, width: 0 }]), InputError);
   assert.throws(() => windowCT(v, []), InputError);
   const v4 = new Volume({ data: new Int16Array(4), dtype: "int16", shape: [2, 1, 1, 2] });

@@ -33,7 +33,7 @@ export function resolveWindows(windows: readonly (Window | WindowPreset)[]): Win
   if (windows.length === 0) throw new InputError("windowCT: at least one window is needed");
   return windows.map((w) => {
     if (typeof w === "string") {
-      const preset = (CT_WINDOWS as Record<string, Window>)[w];
+      const preset = Object.hasOwn(CT_WINDOWS, w) ? CT_WINDOWS[w] : undefined;
       if (!preset)
         throw new InputError(`unknown CT window "${w}" (known: ${Object.keys(CT_WINDOWS).join(", ")})`);
       return { ...preset };
