@@ -74,8 +74,8 @@ export function buildVit(c: VitConfig): { g: E.Graph; logits: Value; loss: Value
       q = E.add(q, E.mul(E.matmul(E.matmul(ln1, qa), qb), 2));
       v = E.add(v, E.mul(E.matmul(E.matmul(ln1, va), vb), 2));
     }
-    // Scale q (N·dh values) rather than the N×N scores.
-    const att = E.softmax(E.matmul(heads(E.mul(q, 1 / Math.sqrt(dh))), E.transposeLast2(heads(k))), -1);
+    // Scaling the scores (not q) lets ORT fold the scale into a FusedMatMul.
+    const att = E.softmax(E.div(E.matmul(heads(q), E.transposeLast2(heads(k))), Math.sqrt(dh)), -1);
     const o = E.reshape(E.transpose(E.matmul(att, heads(v)), [0, 2, 1, 3]), [B, N, D]);
     h = E.add(h, E.add(E.matmul(o, w(`${p}o.w`, [D, D])), w(`${p}o.b`, [D], 0, true)));
     const ln2 = E.layerNorm(h, onesLike(g, `${p}n2.g`, D, full), w(`${p}n2.b`, [D], 0, true));
