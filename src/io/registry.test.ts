@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { fixture, tempDir } from "../../test/paths.js";
 import { InputError } from "../errors.js";
+import { applyPoint, invert4 } from "../volume/affine.js";
 import { readScan, sniffFormat } from "./registry.js";
 
 test("sniffFormat recognises NIfTI by content and DICOM files and folders", async (t) => {
@@ -45,4 +46,29 @@ test("readScan returns one volume per NIfTI file and one per DICOM series", asyn
   assert.equal(one.length, 1);
   assert.equal(one[0]!.meta.seriesInstanceUID, "1.2.826.0.1.3680043.10.1234.77.1");
   await assert.rejects(readScan(fixture("nifti", "fourd.nii"), { maxVoxels: 10 }), /maxVoxels/);
+});
+
+test("a DICOM series and dcm2niix's NIfTI of it agree voxel by voxel in world space", async () => {
+  for (const [series, nifti] of [
+    ["ct", "dcm2niix_ct.nii"],
+    ["oblique", "dcm2niix_oblique.nii.gz"],
+  ] as const) {
+    const [d] = await readScan(fixture("dicom", series));
+    const [n] = await readScan(fixture("nifti", nifti));
+    assert.equal(d!.voxels, n!.voxels);
+    const dReal = d!.real();
+    const nReal = n!.real();
+    const toN = invert4(n!.affine);
+    const [nx, ny, nz] = d!.shape as [number, number, number];
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          const ijk = applyPoint(toN, ...applyPoint(d!.affine, i, j, k));
+          const r = ijk.map(Math.round) as [number, number, number];
+          for (let a = 0; a < 3; a++)
+            assert.ok(Math.abs(ijk[a]! - r[a]!) < 1e-3, `${series}: off-grid ${ijk}`);
+          const at = r[0] + n!.shape[0]! * (r[1] + n!.shape[1]! * r[2]);
+          assert.equal(nReal[at], dReal[i + nx * (j + ny * k)], `${series} voxel ${i},${j},${k}`);
+        }
+  }
 });
