@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { endianness } from "node:os";
@@ -33,6 +34,7 @@ export interface NiftiInfo {
 }
 
 const HOST_LITTLE_ENDIAN = endianness() === "LE";
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 const GZIP_MAGIC = [0x1f, 0x8b];
 // deflate cannot expand data by more than ~1032:1; a header asking for more than that from the
 // compressed size is truncated or corrupt, which we can tell before allocating anything.
@@ -84,6 +86,10 @@ export function planNifti(head: Uint8Array, source: string, opts: ReadNiftiOptio
   if (voxels > maxVoxels)
     throw bad(`[${shape.join(", ")}] is ${voxels} voxels, more than the limit of ${maxVoxels} (maxVoxels)`);
   const dataBytes = voxels * datatype.elementsPerVoxel * datatype.elementBytes;
+  if (dataBytes > MAX_LENGTH)
+    throw bad(
+      `${dataBytes} bytes of voxel data exceed the largest array this platform allows (${MAX_LENGTH})`,
+    );
   const voxOffset = Math.floor(h.vox_offset) || layout.voxOffset;
   const scaled = h.scl_slope !== 0 && Number.isFinite(h.scl_slope);
   const slope = scaled ? h.scl_slope : 1;
