@@ -34,6 +34,8 @@ interface SpeedRow {
   spacing: string;
   medianMs: number;
   minMs: number;
+  /** Process CPU time per scan (user + system): less sensitive than wall time to a busy machine. */
+  cpuMs: number;
   targetMs: number;
 }
 
@@ -41,17 +43,22 @@ function speed(shape: [number, number, number], targetMs: number): SpeedRow {
   const g = { shape, spacing: defaultSpacing(shape) };
   renderHeadCt(sampleHeadCt(1, 999), g); // warm-up (JIT)
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeat; i++) {
     const c = sampleHeadCt(1, i);
+    const u0 = process.cpuUsage();
     const t0 = performance.now();
     renderHeadCt(c, g);
     times.push(performance.now() - t0);
+    const u = process.cpuUsage(u0);
+    cpu.push((u.user + u.system) / 1000);
   }
   return {
     shape: shape.join("x"),
     spacing: g.spacing.map((v) => v.toFixed(2)).join(","),
     medianMs: median(times),
     minMs: Math.min(...times),
+    cpuMs: median(cpu),
     targetMs,
   };
 }
@@ -172,10 +179,10 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify({ speed: speedRows, difficultyCheck: auc })}\n`);
 } else {
   console.log("head CT phantom — render time per scan, one core (median of %d)", repeat);
-  console.log("shape        spacing (mm)        median ms   min ms   target ms");
+  console.log("shape        spacing (mm)        median ms   min ms   cpu ms   target ms");
   for (const r of speedRows)
     console.log(
-      `${r.shape.padEnd(12)} ${r.spacing.padEnd(19)} ${r.medianMs.toFixed(0).padStart(9)} ${r.minMs.toFixed(0).padStart(8)} ${String(r.targetMs).padStart(11)}`,
+      `${r.shape.padEnd(12)} ${r.spacing.padEnd(19)} ${r.medianMs.toFixed(0).padStart(9)} ${r.minMs.toFixed(0).padStart(8)} ${r.cpuMs.toFixed(0).padStart(8)} ${String(r.targetMs).padStart(11)}`,
     );
   if (auc) {
     console.log(

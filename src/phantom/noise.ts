@@ -44,4 +44,12 @@ export class LatticeNoise {
     const c1 = c01 + (c11 - c01) * ty;
     return c0 + (c1 - c0) * tz;
   }
+
+  /**
+   * Two octaves in one call (`at(p·f) + g·at(p·2.3f + offset)`), so the per-voxel code makes one
+   * call instead of two.
+   */
+  octaves2(x: number, y: number, z: number, f: number, g: number): number {
+    return this.at(x * f, y * f, z * f) + g * this.at(x * f * 2.3 + 5, y * f * 2.3, z * f * 2.3);
+  }
 }

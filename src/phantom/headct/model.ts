@@ -202,6 +202,25 @@ function segmentsSd(s: Float64Array, x: number, y: number, z: number): number {
   return best;
 }
 
+/**
+ * Slots of HeadModel's argument array. Doubles passed as arguments to (or stored in fields by) a
+ * function V8 does not inline are boxed on the heap; passing them through a Float64Array keeps
+ * the per-voxel path allocation-free.
+ */
+const X = 0;
+const Y = 1;
+const Z = 2;
+const XD = 3;
+const DEPTH = 4;
+const UX = 5;
+const UY = 6;
+const UZ = 7;
+const EFF = 8;
+const ARG1 = 9;
+const ARG2 = 10;
+const ARG3 = 11;
+const ARG4 = 12;
+
 /** One lesion in a flat, monomorphic form for the per-point loop. */
 class Compiled {
   kind: number;
@@ -363,10 +382,20 @@ function isWhite(anat: number): boolean {
 }
 
 export class HeadModel {
-  /** Outputs of the last `sample` call. */
-  hu = 0.5;
+  /** Outputs of the last `sample` call (density in `out[0]`). */
+  /**
+   * Density of the last sample, in a typed array: a double stored in an object field is boxed on
+   * every write, which at millions of samples per scan is most of the garbage.
+   */
+  readonly out = new Float64Array(1);
+  /** The point to sample (x, y, z in slots 0..2) and the per-voxel arguments of the private steps. */
+  readonly point = new Float64Array(16);
   anat = 0;
   hem = 0;
+
+  get hu(): number {
+    return this.out[0]!;
+  }
 
   readonly #c: HeadCtCase;
   readonly #noise: LatticeNoise;
@@ -448,12 +477,25 @@ export class HeadModel {
 
   /** Classifies canonical point (x, y, z); results in `hu`, `anat`, `hem`. */
   sample(x: number, y: number, z: number): void {
+    const v = this.point;
+    v[X] = x;
+    v[Y] = y;
+    v[Z] = z;
+    this.samplePoint();
+  }
+
+  /** Like `sample`, for the point already stored in `point[0..2]` (the allocation-free path). */
+  samplePoint(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     this.hem = 0;
     // Cheap rejection of air around the head (implicit bounding ellipsoids, no square roots).
-    if (!this.#inBounds(x, y, z)) {
-      this.hu = -1000;
+    if (!this.#inBounds()) {
+      this.out[0] = -1000;
       this.anat = A.background;
-      if (this.#any.length > 0) this.#overlay(x, y, z, false);
+      if (this.#any.length > 0) this.#overlay(false);
       return;
     }
     let dC = cavitySd(x, y, z);
@@ -504,8 +546,12 @@ export class HeadModel {
     if (depressed > 0) dC += depressed;
 
     if (dC < 0) {
-      this.#intracranial(x, y, z, -dC, ux, uy, uz);
-      if (this.#any.length > 0) this.#overlay(x, y, z, true);
+      v[DEPTH] = -dC;
+      v[UX] = ux;
+      v[UY] = uy;
+      v[UZ] = uz;
+      this.#intracranial();
+      if (this.#any.length > 0) this.#overlay(true);
       return;
     }
     const g = this.#skinGrow;
@@ -537,26 +583,36 @@ export class HeadModel {
         ),
       ) - scalpSwell;
     if (dS > 0) {
-      this.hu = -1000;
+      this.out[0] = -1000;
       this.anat = A.background;
     } else {
       const t = this.#skullThickness(x, y, z);
       if (dC0 < t && !skullGone) {
         if (fractureGap || depressed < 0) {
-          this.hu = 35;
+          this.out[0] = 35;
           this.anat = A.scalp;
         } else {
-          this.#bone(x, y, z, dC, t - dC0);
+          v[ARG1] = dC;
+          v[ARG2] = t - dC0;
+          this.#bone();
         }
       } else {
-        this.#extracranial(x, y, z, dC0 - t, dS, scalpSwell, swellHu);
+        v[ARG1] = dC0 - t;
+        v[ARG2] = dS;
+        v[ARG3] = scalpSwell;
+        v[ARG4] = swellHu;
+        this.#extracranial();
       }
     }
-    if (this.#any.length > 0) this.#overlay(x, y, z, false);
+    if (this.#any.length > 0) this.#overlay(false);
   }
 
   /** Inside the head's bounding ellipsoids (skin plus scalp swelling plus a margin)? */
-  #inBounds(x: number, y: number, z: number): boolean {
+  #inBounds(): boolean {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     const b = this.#bounds;
     for (let i = 0; i < 18; i += 6) {
       const px = (x - b[i]!) * b[i + 3]!;
@@ -580,7 +636,13 @@ export class HeadModel {
     return t;
   }
 
-  #bone(x: number, y: number, z: number, fromInner: number, fromOuter: number): void {
+  #bone(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const fromInner = v[ARG1]!;
+    const fromOuter = v[ARG2]!;
     const tis = this.#c.tissue;
     this.anat = A.skull;
     // Frontal sinus air inside the thick frontal bone.
@@ -601,14 +663,14 @@ export class HeadModel {
         (y < 14 && y > -66 && z > 35 && Math.abs(sag) < 0.45) ||
         (y < -40 && Math.abs(lam) < 0.45)
       ) {
-        this.hu = 160;
+        this.out[0] = 160;
         return;
       }
     }
     if (fromInner < 1.5 || fromOuter < 1.8) {
-      this.hu = tis.cortical * (0.85 + 0.1 * this.#noise.at(x * 0.3, y * 0.3, z * 0.3));
+      this.out[0] = tis.cortical * (0.85 + 0.1 * this.#noise.at(x * 0.3, y * 0.3, z * 0.3));
     } else {
-      this.hu = tis.diploe * (1 + 0.45 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 11));
+      this.out[0] = tis.diploe * (1 + 0.45 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 11));
     }
   }
 
@@ -617,29 +679,29 @@ export class HeadModel {
     const d = this.#c.diffuse;
     this.anat = A.sinus_air;
     if (d.sinusMucosa > 0 && sd > -d.sinusMucosa) {
-      this.hu = 30;
+      this.out[0] = 30;
       this.anat = A.orbit_face;
     } else if (d.sinusFluid > 0 && y < cy - ry + 2 * ry * d.sinusFluid) {
-      this.hu = 18;
+      this.out[0] = 18;
       this.anat = A.orbit_face;
     } else {
-      this.hu = -1000;
+      this.out[0] = -1000;
     }
   }
 
-  #extracranial(
-    x: number,
-    y: number,
-    z: number,
-    fromBone: number,
-    dS: number,
-    swell: number,
-    swellHu: number,
-  ): void {
+  #extracranial(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const fromBone = v[ARG1]!;
+    const dS = v[ARG2]!;
+    const swell = v[ARG3]!;
+    const swellHu = v[ARG4]!;
     const tis = this.#c.tissue;
     this.anat = A.scalp;
     if (swell > 0 && fromBone < 0.5 * this.#c.anatomy.scalpThickness + swell) {
-      this.hu = swellHu;
+      this.out[0] = swellHu;
       return;
     }
     // Deep face and skull base: orbits, sphenoid sinus, petrous bones and mastoids.
@@ -649,12 +711,12 @@ export class HeadModel {
         const g = ellipsoidSd(ax - 31, y - 66, z + 30, 11.5, 11.5, 11.5);
         const f = ellipsoidSd(ax - 30, y - 60, z + 30, 17, 20, 15);
         if (g < 0) {
-          this.hu = g > -1.2 ? 45 : 10;
+          this.out[0] = g > -1.2 ? 45 : 10;
           this.anat = A.orbit_face;
           return;
         }
         if (f < 0) {
-          this.hu = tis.fat;
+          this.out[0] = tis.fat;
           this.anat = A.orbit_face;
           return;
         }
@@ -676,7 +738,7 @@ export class HeadModel {
         if (ax < 9 && y > 40 && y < 92) {
           this.anat = A.sinus_air;
           const turb = ax > 3 && this.#noise.at(ax * 0.3, y * 0.1, z * 0.3 + 13) > 0.1;
-          this.hu = ax < 1 ? 500 : turb ? 60 : -950;
+          this.out[0] = ax < 1 ? 500 : turb ? 60 : -950;
           return;
         }
       }
@@ -692,26 +754,26 @@ export class HeadModel {
       const eth = ellipsoidSd(x, y - 52, z + 30, 9, 16, 10);
       if (eth < 0) {
         this.anat = A.sinus_air;
-        this.hu = this.#noise.at(x * 0.45, y * 0.45, z * 0.45) > -0.05 ? -900 : 400;
+        this.out[0] = this.#noise.at(x * 0.45, y * 0.45, z * 0.45) > -0.05 ? -900 : 400;
         return;
       }
       if (this.#petrous(ax, y, z)) return;
-      this.hu = tis.muscle;
+      this.out[0] = tis.muscle;
       this.anat = A.orbit_face;
       return;
     }
     // Scalp: skin and galea around a subcutaneous fat layer; temporalis muscle on the sides.
     const depth = -dS;
     if (depth > 1.2 && depth < 3.2 && fromBone > 1) {
-      this.hu = tis.fat;
+      this.out[0] = tis.fat;
     } else {
-      this.hu = Math.abs(x) > 50 && z < 25 ? tis.muscle : tis.scalp;
+      this.out[0] = Math.abs(x) > 50 && z < 25 ? tis.muscle : tis.scalp;
     }
   }
 
   #boneTexture(x: number, y: number, z: number): void {
     this.anat = A.skull;
-    this.hu = this.#c.tissue.diploe * (1.3 + 0.4 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 5));
+    this.out[0] = this.#c.tissue.diploe * (1.3 + 0.4 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 5));
   }
 
   /** Petrous ridges (dense) and mastoid air cells; true when the point is one of them. */
@@ -720,20 +782,28 @@ export class HeadModel {
     const m = ellipsoidSd(ax - 50, y + 30, z + 48, 10, 12, 13);
     if (m < 0) {
       this.anat = A.skull;
-      this.hu = this.#noise.at(ax * 0.6, y * 0.6, z * 0.6 + 9) > 0 ? -850 : 900;
-      if (this.hu < 0) this.anat = A.sinus_air;
+      this.out[0] = this.#noise.at(ax * 0.6, y * 0.6, z * 0.6 + 9) > 0 ? -850 : 900;
+      if (this.out[0] < 0) this.anat = A.sinus_air;
       return true;
     }
     const p = capsuleSd(ax, y, z, 16, -14, -38, 48, -30, -44, 5, 8);
     if (p < 0) {
       this.anat = A.skull;
-      this.hu = this.#c.tissue.cortical * 1.1;
+      this.out[0] = this.#c.tissue.cortical * 1.1;
       return true;
     }
     return false;
   }
 
-  #intracranial(x: number, y: number, z: number, depth: number, ux: number, uy: number, uz: number): void {
+  #intracranial(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const depth = v[DEPTH]!;
+    const ux = v[UX]!;
+    const uy = v[UY]!;
+    const uz = v[UZ]!;
     // Extra-axial collections lie against the inner table and push the brain surface inward.
     let e = 0;
     if (depth < this.#directionReach) {
@@ -747,7 +817,7 @@ export class HeadModel {
               ? l.thickness * (1 - u * u * u * u) ** 0.7
               : l.thickness * Math.sqrt(1 - u * u);
         if (depth < th) {
-          this.hu = l.hu;
+          this.out[0] = l.hu;
           this.hem = l.hem;
           this.anat = l.kind === 3 ? A.csf : A.lesion;
           return;
@@ -767,17 +837,25 @@ export class HeadModel {
       const q = a * a + b * b + d * d;
       if (q < 30) xd = x - this.#shift * Math.exp(-0.5 * q);
     }
-    this.#brainTissue(xd, y, z, depth - e);
+    v[XD] = xd;
+    v[DEPTH] = depth - e;
+    this.#brainTissue();
     // Beam hardening: a dark band between the petrous bones.
     if (this.#streak !== 0 && z < -24 && z > -56) {
       const by = (y + 24) / 5;
       const bz = (z + 40) / 9;
-      this.hu += this.#streak * Math.exp(-by * by - bz * bz) * (1 + 0.5 * Math.sin(x * 0.9));
+      this.out[0]! += this.#streak * Math.exp(-by * by - bz * bz) * (1 + 0.5 * Math.sin(x * 0.9));
     }
-    if (this.#brain.length > 0) this.#brainLesions(x, y, z, xd);
+    if (this.#brain.length > 0) this.#brainLesions();
   }
 
-  #brainTissue(x: number, y: number, z: number, depth: number): void {
+  /** Brain at displaced point (XD, Y, Z), DEPTH mm below the brain surface. */
+  #brainTissue(): void {
+    const v = this.point;
+    const x = v[XD]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const depth = v[DEPTH]!;
     const c = this.#c;
     const tis = c.tissue;
     const an = c.anatomy;
@@ -801,7 +879,7 @@ export class HeadModel {
           ? capsuleSd(x, y, z, 0, -20, -6, 0, -24, -40, 9, 12.5)
           : capsuleSd(x, y, z, 0, -24, -40, 0, -34, -70, 12.5, 9);
       if (bs < 0) {
-        this.hu = tis.brainstem;
+        this.out[0] = tis.brainstem;
         this.anat = A.brainstem;
         return;
       }
@@ -829,12 +907,12 @@ export class HeadModel {
       const zt = -30 + 12 / (1 + (x * x) / 500) + 0.2 * (y + 14);
       if (z < zt + 0.7) {
         if (z > zt - 0.7 && ax > 6) {
-          this.hu = tis.dura;
+          this.out[0] = tis.dura;
           this.anat = A.dura;
           return;
         }
         if (z <= zt - 0.7) {
-          this.#posteriorFossa(x, y, z);
+          this.#posteriorFossa();
           return;
         }
       }
@@ -845,11 +923,11 @@ export class HeadModel {
     const falxEdge = 26 - 40 * fy * fy;
     if (z > falxEdge - 5 && ax < 4) {
       if (ax < 0.55 && z > falxEdge) {
-        this.hu = tis.dura;
+        this.out[0] = tis.dura;
         this.anat = A.dura;
         const fc = c.diffuse.calcification.falx;
         if (fc > 0 && y > -20 && y < 40 && z > 40 && this.#noise.at(y * 0.15, z * 0.15, 17) > 0.15)
-          this.hu = fc;
+          this.out[0] = fc;
         return;
       }
       if (ax < 1.3 + 6 * this.#sulc * eff) {
@@ -869,7 +947,7 @@ export class HeadModel {
             this.#csf(A.csf);
             return;
           }
-          this.hu = tis.wm;
+          this.out[0] = tis.wm;
           this.anat = right ? A.white_matter_right : A.white_matter_left;
           return;
         }
@@ -878,7 +956,7 @@ export class HeadModel {
         const ch = capsuleSd(ax, y, z, 16 * spread, -20, 13, 21 * spread, -32, 11, 2.5, 3.5);
         if (ch < 0) {
           const cc = c.diffuse.calcification.choroid;
-          this.hu = cc > 0 && ch < -1 ? cc : 32;
+          this.out[0] = cc > 0 && ch < -1 ? cc : 32;
           this.anat = A.ventricles;
           return;
         }
@@ -893,7 +971,7 @@ export class HeadModel {
       // Pineal gland behind the third ventricle.
       const pc = c.diffuse.calcification.pineal;
       if (pc > 0 && inEllipsoid(x, y + 24, z - 4, 3, 3.5, 3)) {
-        this.hu = pc;
+        this.out[0] = pc;
         this.anat = A.lesion;
         return;
       }
@@ -901,11 +979,12 @@ export class HeadModel {
       if (c.diffuse.svdDelta !== 0) {
         const dv = segmentsSd(seg, ax, y, z);
         if (dv < 14) {
-          this.#tissueAt(x, y, z, depth, eff);
+          v[EFF] = eff;
+          this.#tissueAt();
           if (isWhite(this.anat)) {
             const n = this.#noise.at(x * 0.18, y * 0.18, z * 0.18 + 21);
             const w = dv < 4 ? 1 : n > -0.1 ? 1 - (dv - 4) / 10 : 0;
-            this.hu += c.diffuse.svdDelta * w;
+            this.out[0]! += c.diffuse.svdDelta * w;
           }
           return;
         }
@@ -931,20 +1010,27 @@ export class HeadModel {
         return;
       }
     }
-    this.#tissueAt(x, y, z, depth, eff);
+    v[EFF] = eff;
+    this.#tissueAt();
     if (c.diffuse.svdDelta !== 0 && z > 10 && isWhite(this.anat)) {
       const n = this.#noise.at(x * 0.2, y * 0.2, z * 0.2 + 31);
-      if (n > 0.25) this.hu += c.diffuse.svdDelta * Math.min(1, (n - 0.25) * 4);
+      if (n > 0.25) this.out[0]! += c.diffuse.svdDelta * Math.min(1, (n - 0.25) * 4);
     }
   }
 
   #csf(label: number): void {
-    this.hu = this.#c.tissue.csf;
+    this.out[0] = this.#c.tissue.csf;
     this.anat = label;
   }
 
   /** Deep grey nuclei, cortex with sulci, and white matter. */
-  #tissueAt(x: number, y: number, z: number, depth: number, eff: number): void {
+  #tissueAt(): void {
+    const v = this.point;
+    const x = v[XD]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const depth = v[DEPTH]!;
+    const eff = v[EFF]!;
     const c = this.#c;
     const tis = c.tissue;
     const right = x >= 0;
@@ -956,19 +1042,17 @@ export class HeadModel {
         inEllipsoid(ax - 12, y - 14, z - 10, 4.5, 9, 7) ||
         inEllipsoid(ax - 9, y + 14, z - 3, 7, 10, 8)
       ) {
-        this.hu = tis.deepGm;
+        this.out[0] = tis.deepGm;
         this.anat = right ? A.deep_grey_right : A.deep_grey_left;
         const bg = c.diffuse.calcification.basalGanglia;
-        if (bg > 0 && lent && inEllipsoid(ax - 19, y - 2, z - 1, 2.5, 4.5, 3.5)) this.hu = bg;
+        if (bg > 0 && lent && inEllipsoid(ax - 19, y - 2, z - 1, 2.5, 4.5, 3.5)) this.out[0] = bg;
         return;
       }
     }
     const g = depth - this.#csfBand * eff;
     if (g < 22) {
       const f = this.#freq;
-      const n =
-        this.#noise.at(x * f, y * f, z * f) +
-        0.45 * this.#noise.at(x * f * 2.3 + 5, y * f * 2.3, z * f * 2.3);
+      const n = this.#noise.octaves2(x, y, z, f, 0.45);
       const v = n < 0 ? -n : n;
       const D = 18;
       const sw = this.#sulc * eff;
@@ -977,16 +1061,20 @@ export class HeadModel {
         return;
       }
       if (g < 2.6 || (g < D + 2 && v < sw + this.#gmBand * (1 - g / (D + 6)))) {
-        this.hu = tis.gm;
+        this.out[0] = tis.gm;
         this.anat = right ? A.grey_matter_right : A.grey_matter_left;
         return;
       }
     }
-    this.hu = tis.wm;
+    this.out[0] = tis.wm;
     this.anat = right ? A.white_matter_right : A.white_matter_left;
   }
 
-  #posteriorFossa(x: number, y: number, z: number): void {
+  #posteriorFossa(): void {
+    const v = this.point;
+    const x = v[XD]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     const c = this.#c;
     const tis = c.tissue;
     const v4 = Math.sqrt(c.anatomy.ventricles.third);
@@ -1006,7 +1094,7 @@ export class HeadModel {
         this.#csf(A.csf);
         return;
       }
-      this.hu = -d > 9 && ax < 22 && ax > 6 ? tis.wm + 2 : tis.cerebellum;
+      this.out[0] = -d > 9 && ax < 22 && ax > 6 ? tis.wm + 2 : tis.cerebellum;
       this.anat = A.cerebellum;
       return;
     }
@@ -1014,7 +1102,12 @@ export class HeadModel {
   }
 
   /** Lesions inside the brain, applied over the tissue they replace or modify. */
-  #brainLesions(x: number, y: number, z: number, xd: number): void {
+  #brainLesions(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const xd = v[XD]!;
     const tis = this.#c.tissue;
     for (const l of this.#brain) {
       const k = l.kind;
@@ -1025,21 +1118,21 @@ export class HeadModel {
       switch (k) {
         case 5: // hemorrhage with an edema rim
           if (r < 1 && anat !== A.skull) {
-            this.hu = l.hu;
+            this.out[0] = l.hu;
             this.hem = l.hem;
             this.anat = A.lesion;
-          } else if (r < l.edemaScale && paren) this.hu += l.edemaDelta;
+          } else if (r < l.edemaScale && paren) this.out[0]! += l.edemaDelta;
           break;
         case 6: // mass, possibly necrotic, with vasogenic (white-matter) edema
           if (r < 1 && (paren || anat === A.csf || anat === A.ventricles)) {
-            this.hu = r < l.coreFraction ? l.coreHu : l.hu;
+            this.out[0] = r < l.coreFraction ? l.coreHu : l.hu;
             this.anat = A.lesion;
-          } else if (r < l.edemaScale && isWhite(anat)) this.hu += l.edemaDelta;
+          } else if (r < l.edemaScale && isWhite(anat)) this.out[0]! += l.edemaDelta;
           break;
         case 7:
         case 8:
           if (r < 1 && anat !== A.skull) {
-            this.hu = l.hu;
+            this.out[0] = l.hu;
             this.anat = A.lesion;
           }
           break;
@@ -1050,52 +1143,56 @@ export class HeadModel {
               anat === A.grey_matter_right ||
               anat === A.deep_grey_left ||
               anat === A.deep_grey_right;
-            this.hu += l.hu * (gm ? 1.4 : 1) * Math.min(1, (1 - r) * 4);
+            this.out[0]! += l.hu * (gm ? 1.4 : 1) * Math.min(1, (1 - r) * 4);
           }
           break;
         case 12: // chronic infarct / encephalomalacia: tissue replaced by near-CSF density
           if (r < 1 && (paren || anat === A.csf)) {
-            this.hu = r > 0.85 ? (this.hu + l.hu) / 2 : l.hu;
+            this.out[0] = r > 0.85 ? (this.out[0] + l.hu) / 2 : l.hu;
             this.anat = A.lesion;
           }
           break;
         case 13: // lacune
           if (r < 1 && paren) {
-            this.hu = l.hu;
+            this.out[0] = l.hu;
             this.anat = A.lesion;
           }
           break;
         case 14: // subarachnoid blood fills sulci and cisterns
           if (r < 1 && anat === A.csf) {
-            this.hu = tis.csf + (l.hu - tis.csf) * Math.min(1, (1 - r) * 3);
+            this.out[0] = tis.csf + (l.hu - tis.csf) * Math.min(1, (1 - r) * 3);
             this.hem = l.hem;
           }
           break;
         case 15: // intraventricular blood layers dependently (posteriorly, patient supine)
           if (anat === A.ventricles && r < 1 && y < l.cy) {
-            this.hu = l.hu;
+            this.out[0] = l.hu;
             this.hem = l.hem;
           }
           break;
         case 16: // edema: white matter more than grey
-          if (r < 1 && paren) this.hu += l.hu * (isWhite(anat) ? 1 : 0.4) * Math.min(1, (1 - r) * 3);
+          if (r < 1 && paren) this.out[0]! += l.hu * (isWhite(anat) ? 1 : 0.4) * Math.min(1, (1 - r) * 3);
           break;
       }
     }
   }
 
   /** Objects that override anything: air bubbles, metal, catheters. */
-  #overlay(x: number, y: number, z: number, intracranial: boolean): void {
+  #overlay(intracranial: boolean): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     for (const l of this.#any) {
       if (l.kind === 22) {
         if (l.tubeSd(x, y, z) < 0) {
-          this.hu = l.hu;
+          this.out[0] = l.hu;
           this.anat = A.lesion;
           this.hem = 0;
         }
       } else if (l.blobR(x, y, z, this.#noise) < 1) {
         if (l.kind === 9 && !intracranial) continue;
-        this.hu = l.hu;
+        this.out[0] = l.hu;
         this.anat = l.kind === 9 ? A.lesion : A.lesion;
         this.hem = 0;
       }
@@ -1108,7 +1205,7 @@ export class HeadModel {
         const r2 = dx * dx + dy * dy;
         if (Math.abs(dz) > 6 || r2 > 8100 || r2 < 4) continue;
         const ang = Math.atan2(dy, dx);
-        this.hu +=
+        this.out[0]! +=
           260 * Math.cos(9 * ang + 1.3) ** 9 * Math.exp(-Math.sqrt(r2) / 25) * (1 - Math.abs(dz) / 6);
       }
     }

@@ -109,6 +109,8 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
   const n = nx * ny * nz;
   const model = new HeadModel(opts.clean ? { ...c, scanner: { ...c.scanner, streak: 0 } } : c);
   const m = voxelToHead(c, g);
+  const out = model.out;
+  const pt = model.point;
   const hu = new Float32Array(n);
   const hem = new Uint8Array(n);
   const anat = new Uint8Array(n);
@@ -120,8 +122,11 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
       let y = m[5]! * j + m[6]! * k + m[7]!;
       let z = m[9]! * j + m[10]! * k + m[11]!;
       for (let i = 0; i < nx; i++, p++) {
-        model.sample(x, y, z);
-        hu[p] = model.hu;
+        pt[0] = x;
+        pt[1] = y;
+        pt[2] = z;
+        model.samplePoint();
+        hu[p] = out[0]!;
         hem[p] = model.hem;
         anat[p] = model.anat;
         x += m[0]!;
@@ -130,11 +135,13 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
       }
     }
   }
-  // Thick slices: where the labels change between neighbouring slices, average extra planes
-  // across the slab (partial volume); elsewhere the slab is taken as uniform.
+  // Thick slices: a slab is the average of three planes (k − 1/3, k, k + 1/3). The outer planes
+  // are sampled only on the sides where the labels change towards the neighbouring slice; on a
+  // side without a change the slab is taken as uniform and the centre value stands in.
   const nsub = zSubsamples(g.spacing[2]);
   if (nsub > 1) {
     const plane = nx * ny;
+    const third = 1 / 3;
     for (let k = 0; k < nz; k++) {
       for (let j = 0; j < ny; j++) {
         for (let i = 0; i < nx; i++) {
@@ -144,19 +151,21 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
           const below = k > 0 && (anat[q - plane] !== a || hem[q - plane] !== h);
           const above = k < nz - 1 && (anat[q + plane] !== a || hem[q + plane] !== h);
           if (!below && !above) continue;
-          let sum = hu[q]!;
-          for (let s = 0; s < nsub; s++) {
-            const off = (s + 0.5) / nsub - 0.5;
-            if (Math.abs(off) < 1e-9) continue;
-            const kk = k + off;
-            model.sample(
-              m[0]! * i + m[1]! * j + m[2]! * kk + m[3]!,
-              m[4]! * i + m[5]! * j + m[6]! * kk + m[7]!,
-              m[8]! * i + m[9]! * j + m[10]! * kk + m[11]!,
-            );
-            sum += model.hu;
+          const c = hu[q]!;
+          let sum = c;
+          for (let side = -1; side <= 1; side += 2) {
+            if (side < 0 ? !below : !above) {
+              sum += c;
+              continue;
+            }
+            const kk = k + side * third;
+            pt[0] = m[0]! * i + m[1]! * j + m[2]! * kk + m[3]!;
+            pt[1] = m[4]! * i + m[5]! * j + m[6]! * kk + m[7]!;
+            pt[2] = m[8]! * i + m[9]! * j + m[10]! * kk + m[11]!;
+            model.samplePoint();
+            sum += out[0]!;
           }
-          hu[q] = sum / nsub;
+          hu[q] = sum / 3;
         }
       }
     }
@@ -222,26 +231,35 @@ export function blurInPlane(
   const line = new Float32Array(Math.max(nx, ny));
   if (sx >= 0.05) {
     const k = gaussianKernel(sx);
-    for (let row = 0; row < ny * nz; row++) blurLine(v, row * nx, 1, nx, k, line);
+    for (let row = 0; row < ny * nz; row++) blurRow(v, row * nx, nx, k, line);
   }
   if (sy >= 0.05) {
+    // Along y, whole rows at a time: contiguous reads instead of a stride of nx.
     const k = gaussianKernel(sy);
-    for (let kz = 0; kz < nz; kz++)
-      for (let i = 0; i < nx; i++) blurLine(v, kz * nx * ny + i, nx, ny, k, line);
+    const r = (k.length - 1) >> 1;
+    const plane = nx * ny;
+    const slab = new Float32Array(plane);
+    for (let kz = 0; kz < nz; kz++) {
+      const o = kz * plane;
+      slab.set(v.subarray(o, o + plane));
+      for (let j = 0; j < ny; j++) {
+        const out = o + j * nx;
+        v.fill(0, out, out + nx);
+        for (let t = -r; t <= r; t++) {
+          const jj = j + t < 0 ? 0 : j + t >= ny ? ny - 1 : j + t;
+          const w = k[t + r]!;
+          const src = jj * nx;
+          for (let i = 0; i < nx; i++) v[out + i]! += w * slab[src + i]!;
+        }
+      }
+    }
   }
 }
 
-function blurLine(
-  v: Float32Array,
-  start: number,
-  stride: number,
-  len: number,
-  k: Float32Array,
-  line: Float32Array,
-): void {
+function blurRow(v: Float32Array, start: number, len: number, k: Float32Array, line: Float32Array): void {
   const r = (k.length - 1) >> 1;
-  for (let i = 0, o = start; i < len; i++, o += stride) line[i] = v[o]!;
-  for (let i = 0, o = start; i < len; i++, o += stride) {
+  for (let i = 0; i < len; i++) line[i] = v[start + i]!;
+  for (let i = 0; i < len; i++) {
     let acc = 0;
     if (i >= r && i + r < len) {
       for (let t = 0; t < k.length; t++) acc += k[t]! * line[i - r + t]!;
@@ -251,6 +269,6 @@ function blurLine(
         acc += k[t + r]! * line[ii]!;
       }
     }
-    v[o] = acc;
+    v[start + i] = acc;
   }
 }
