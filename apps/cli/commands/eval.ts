@@ -52,6 +52,8 @@ const num = (x: number | null | undefined, digits = 3): string =>
 
 function pValue(p: number | null | undefined): string {
   if (p === null || p === undefined) return "—";
+  // Below ~1e-300 the normal tail underflows to 0.
+  if (p === 0) return "<1e-300";
   return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
 }
 
