@@ -99,6 +99,12 @@ test("foregroundBox and cropForeground (threshold, predicate, margin)", () => {
   assert.deepEqual([...c.data], [5]);
   assert.deepEqual(applyPoint(c.affine, 0, 0, 0), applyPoint(v.affine, 3, 1, 2));
   assert.equal(new CropForeground({ threshold: 10 }).apply(v), v);
+  // Inverse: the single foreground voxel back in place, the rest filled.
+  const back = new CropForeground({ threshold: 2, fill: 0 }).inverse(c, v);
+  assert.deepEqual(back.shape, v.shape);
+  back.data.forEach((x, i) => {
+    assert.equal(x, i === 3 + 5 * (1 + 4 * 2) ? 5 : 0);
+  });
 });
 
 test("padToMultiple pads symmetrically to the next multiple", () => {

@@ -193,7 +193,10 @@ export function cropForeground(volume: Volume, opts: ForegroundOptions = {}): Vo
  * Where `volume`'s voxel (0,0,0) sits in `reference`'s voxel grid, as whole voxels — the crop or
  * pad start that produced it. Throws when the grids are not shifted copies of each other.
  */
-export function gridOffset(volume: Volume, reference: { affine: Mat4; meta?: { source?: string } }): Vec3 {
+export function gridOffset(
+  volume: { affine: Mat4; meta?: { source?: string } },
+  reference: { affine: Mat4 },
+): Vec3 {
   const toRef = multiply4(invert4(reference.affine), volume.affine);
   const p = applyPoint(toRef, 0, 0, 0);
   const r = p.map(Math.round) as [number, number, number];
@@ -203,7 +206,7 @@ export function gridOffset(volume: Volume, reference: { affine: Mat4; meta?: { s
   if (!same || p.some((x, a) => Math.abs(x - r[a]!) > 1e-4))
     throw new InputError(
       "the two volumes' grids are not whole-voxel shifts of each other",
-      volume.meta.source,
+      volume.meta?.source,
     );
   return r;
 }
@@ -221,10 +224,23 @@ export class CropOrPad {
 
   /** Back to `reference`'s grid (the volume before `apply`): the inverse crop/pad. */
   inverse(volume: Volume, reference: Volume): Volume {
-    const [a, b, c] = gridOffset(reference, volume);
-    const [nx, ny, nz] = reference.shape as [number, number, number];
-    return extractBox(volume, { start: [a, b, c], end: [a + nx, b + ny, c + nz] }, this.options);
+    return restoreGrid(volume, reference, this.options);
   }
+}
+
+/**
+ * Puts a cropped and/or padded volume (or anything on such a grid, e.g. a model's heat map)
+ * back on `reference`'s grid: the inverse of any crop/pad here, filling what was cropped away.
+ * The two grids must be whole-voxel shifts of each other (else use `resampleTo`).
+ */
+export function restoreGrid(
+  volume: Volume,
+  reference: Pick<Volume, "affine" | "shape">,
+  opts: FillOptions = {},
+): Volume {
+  const [a, b, c] = gridOffset(reference, volume);
+  const [nx, ny, nz] = reference.shape as [number, number, number];
+  return extractBox(volume, { start: [a, b, c], end: [a + nx, b + ny, c + nz] }, opts);
 }
 
 /** `cropForeground` as a transform object holding its options. */
@@ -233,5 +249,10 @@ export class CropForeground {
 
   apply(volume: Volume): Volume {
     return cropForeground(volume, this.options);
+  }
+
+  /** Back to `reference`'s grid (the volume before `apply`), filling the cropped margin. */
+  inverse(volume: Volume, reference: Volume): Volume {
+    return restoreGrid(volume, reference, this.options);
   }
 }
