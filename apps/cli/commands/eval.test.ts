@@ -98,6 +98,21 @@ test("medadapt eval --split and --compare; readable table without --json", (t) =
   assert.equal(out.n_cases, multilabel.labels.length / 2);
   assert.deepEqual(out.findings.ich.compare, { auc_b: out.findings.ich.auc, diff: 0, z: 0, p: 1 });
   assert.equal(out.compare.p, 1);
+  const curves = medadapt(
+    ["eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0"].concat([
+      "--threshold",
+      "0.3",
+      "--curves",
+      "--json",
+    ]),
+  );
+  assert.equal(curves.code, 0, curves.stderr);
+  const ich = JSON.parse(curves.stdout).findings.ich;
+  assert.equal(ich.at_threshold.threshold, 0.3);
+  assert.equal(ich.ci, null);
+  assert.equal(ich.roc.thresholds[0], null);
+  assert.equal(ich.roc.fpr.at(-1), 1);
+  assert.equal(ich.reliability.length, 10);
   const table = medadapt(["eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0"]);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^finding\s+n_pos\s+n_neg\s+AUC/);
@@ -126,4 +141,7 @@ test("medadapt eval: bad input exits 2 with one line naming the file", (t) => {
     ),
   );
   assert.equal(medadapt(["eval", "--predictions", bad]).code, 2);
+  const thr = medadapt(["eval", "--predictions", pred, "--labels", manifest, "--threshold", "2"]);
+  assert.equal(thr.code, 2);
+  assert.match(thr.stderr, /--threshold: must be a number in \[0, 1\]/);
 });
