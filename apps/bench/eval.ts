@@ -4,6 +4,7 @@
 // stratified bootstrap CI on 10^4 and 10^5 cases, next to the naive bootstrap (materialise each
 // resample and sort it again) on 10^4 cases for scale; the paired DeLong test on 10^5 and 10^6
 // cases; and a full `medadapt eval` report (75 findings × 10^4 cases, 1000 replicates, --compare).
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import {
   bootstrapAucCi,
@@ -113,13 +114,17 @@ rows.push({
   ms: best(() => evaluateFindings(m(labels), m(pa), { compare: m(pb) })),
 });
 
+// Timings on a shared machine depend on its load; report it with them.
+const machine = { cpus: cpus().length, load1: Number(loadavg()[0]!.toFixed(2)) };
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ repeat, rows }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ repeat, machine, rows }, null, 2)}\n`);
 } else {
   const w = Math.max(...rows.map((r) => r.task.length));
   process.stdout.write(`${"task".padEnd(w)}  ${"cases".padStart(9)}  ${"ms".padStart(9)}\n`);
   for (const r of rows) {
     process.stdout.write(`${r.task.padEnd(w)}  ${String(r.n).padStart(9)}  ${r.ms.toFixed(1).padStart(9)}\n`);
   }
-  process.stdout.write(`best of ${repeat} runs; scores rounded to 3 decimals (many ties)\n`);
+  process.stdout.write(
+    `best of ${repeat} runs; scores rounded to 3 decimals (many ties); ${machine.cpus} CPUs, load average ${machine.load1}\n`,
+  );
 }
