@@ -14,7 +14,14 @@ const MANIFEST = [
   "c4,scans/c4.nii.gz,1,0,test,",
 ].join("\n");
 
-const PRED = ["id,ich,sdh,extra", "c2,0.1,0.8,5", "c1,0.9,0.25,5", "c3,0.4,0.5,5", "c4,1,0,5"].join("\r\n");
+// A split column in the predictions too: never taken for a finding.
+const PRED = [
+  "id,ich,sdh,extra,split",
+  "c2,0.1,0.8,5,test",
+  "c1,0.9,0.25,5,test",
+  "c3,0.4,0.5,5,train",
+  "c4,1,0,5,test",
+].join("\r\n");
 
 function files(t: { after(fn: () => void): void }, contents: Record<string, string>): Record<string, string> {
   const dir = tempDir(t);
@@ -69,7 +76,7 @@ test("bad inputs are InputErrors naming the file and the problem", async (t) => 
     { split?: string; compare?: string }?,
   ][] = [
     [MANIFEST, "id,ich,sdh\nc1,0.9,0.2\nc2,0.1,0.8\nc3,0.4,0.5", /no prediction .* id 'c4'/, "p.csv"],
-    [MANIFEST, `${PRED}\nc9,0.5,0.5,1`, /id 'c9' is not in the label file/, "p.csv"],
+    [MANIFEST, `${PRED}\nc9,0.5,0.5,1,test`, /id 'c9' is not in the label file/, "p.csv"],
     [
       MANIFEST,
       PRED.replace("c3,0.4", "c3,abc"),
@@ -80,7 +87,7 @@ test("bad inputs are InputErrors naming the file and the problem", async (t) => 
     [MANIFEST, PRED.replace("c3,0.4", "c3,1.2"), /probability 1.2 .* outside \[0, 1\]/, "p.csv"],
     [MANIFEST, PRED.replace("c3,0.4", "c3,-0.1"), /outside \[0, 1\]/, "p.csv"],
     [MANIFEST, PRED.replace("c3,0.4", "c3,"), /missing probability for id 'c3'/, "p.csv"],
-    [MANIFEST, `${PRED}\nc1,0.3,0.3,1`, /duplicate id 'c1'/, "p.csv"],
+    [MANIFEST, `${PRED}\nc1,0.3,0.3,1,test`, /duplicate id 'c1'/, "p.csv"],
     [MANIFEST, PRED.replace("c3,", ","), /missing id on line 4/, "p.csv"],
     [MANIFEST, "id,other\nc1,0.5", /no finding column in common/, "p.csv"],
     [MANIFEST, PRED.replace("id,", "case,"), /no 'id' column/, "p.csv"],

@@ -76,6 +76,7 @@ export interface EvalFiles {
 }
 
 const ID = "id";
+const SPLIT = "split";
 
 /**
  * Joins a predictions CSV (id + one probability column per finding) with a label manifest (id,
@@ -102,7 +103,8 @@ export function joinEvalTables(
 ): EvalInputs {
   const labIds = idIndex(lab);
   const predIds = idIndex(pred);
-  const findings = lab.columns.filter((c) => c !== ID && pred.columns.includes(c));
+  // `split` has its own role (--split), so it is never a finding even if both files carry it.
+  const findings = lab.columns.filter((c) => c !== ID && c !== SPLIT && pred.columns.includes(c));
   if (findings.length === 0) {
     throw new InputError(
       `no finding column in common with ${lab.path} (predictions: ${list(pred.columns.filter((c) => c !== ID))}; labels: ${list(lab.columns.filter((c) => c !== ID))})`,
@@ -111,7 +113,7 @@ export function joinEvalTables(
   }
   let keep = [...labIds.keys()];
   if (split !== undefined) {
-    const s = lab.columns.indexOf("split");
+    const s = lab.columns.indexOf(SPLIT);
     if (s < 0) throw new InputError("--split given but the file has no 'split' column", lab.path);
     keep = keep.filter((id) => lab.rows[labIds.get(id)!]![s]!.trim() === split);
     if (keep.length === 0) throw new InputError(`no row has split '${split}'`, lab.path);
