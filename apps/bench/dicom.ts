@@ -1,7 +1,9 @@
-// Speed of reading DICOM series: a synthetic CT series (default 512×512×300, int16) written to a
-// temporary folder as one file per slice, uncompressed and RLE, then read with readDicom and
-// listed with listDicomSeries. Usage: npm run bench:dicom [-- --json] [--size 512,512,300] [--repeat 3]
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Speed of reading DICOM series: a synthetic CT series (default 512×512×300, int16, a water disc
+// with a bone ring and noise) written to a temporary folder as one file per slice — uncompressed,
+// RLE, JPEG-LS and JPEG 2000 lossless — then read with readDicom and listed with listDicomSeries.
+// Usage: npm run bench:dicom [-- --json] [--size 512,512,300] [--repeat 3] [--kinds native,rle,jpeg-ls,j2k]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,10 +14,33 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     size: { type: "string", default: "512,512,300" },
     repeat: { type: "string", default: "3" },
+    kinds: { type: "string", default: "native,rle,jpeg-ls,j2k" },
   },
 });
 const [nx, ny, nz] = values.size.split(",").map(Number) as [number, number, number];
 const repeat = Number(values.repeat);
+/** Compressed kinds encode this many distinct slices and reuse them (encoding is the slow part). */
+const DISTINCT = 6;
+
+type Kind = "native" | "rle" | "jpeg-ls" | "j2k";
+const SYNTAX: Record<Kind, { uid: string; label: string }> = {
+  native: { uid: "1.2.840.10008.1.2.1", label: "Explicit VR LE" },
+  rle: { uid: "1.2.840.10008.1.2.5", label: "RLE Lossless" },
+  "jpeg-ls": { uid: "1.2.840.10008.1.2.4.80", label: "JPEG-LS lossless" },
+  j2k: { uid: "1.2.840.10008.1.2.4.90", label: "JPEG 2000 lossless" },
+};
+const kinds = values.kinds.split(",") as Kind[];
+for (const k of kinds) if (!(k in SYNTAX)) throw new Error(`bench: unknown kind ${k}`);
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** One explicit-VR little-endian element (short or long length form by VR). */
 function element(group: number, elem: number, vr: string, value: Uint8Array): Uint8Array {
@@ -31,22 +56,21 @@ function element(group: number, elem: number, vr: string, value: Uint8Array): Ui
   return concat([head, value]);
 }
 
-function text(s: string, pad = " "): Uint8Array {
-  return new TextEncoder().encode(s.length % 2 ? s + pad : s);
-}
+const text = (s: string, pad = " ") => new TextEncoder().encode(s.length % 2 ? s + pad : s);
+const us = (v: number) => new Uint8Array(new Uint16Array([v]).buffer);
 
-function us(v: number): Uint8Array {
-  return new Uint8Array(new Uint16Array([v]).buffer);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** A CT-like slice: water disc (stored 1024 = 0 HU) in air, bone ring, stripes and noise. */
+function slice(k: number): Int16Array {
+  const px = new Int16Array(nx * ny);
+  let seed = 12345 + k;
+  for (let y = 0; y < ny; y++)
+    for (let x = 0; x < nx; x++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const r = Math.hypot(x - nx / 2, y - ny / 2) / (nx / 2);
+      const base = r > 0.9 ? 0 : r > 0.8 ? 2000 : 1024 + ((x + k) % 64 < 4 ? 60 : 0);
+      px[y * nx + x] = base + (seed % 41) - 20;
+    }
+  return px;
 }
 
 /** RLE Lossless frame of int16 pixels using literal runs only (valid, not compressing). */
@@ -73,50 +97,94 @@ function rleFrame(pixels: Int16Array): Uint8Array {
   return concat([header, hi, lo]);
 }
 
-function writeSeries(dir: string, rle: boolean): void {
-  const ts = rle ? "1.2.840.10008.1.2.5" : "1.2.840.10008.1.2.1";
-  const pixels = new Int16Array(nx * ny);
+interface WasmEncoder {
+  getDecodedBuffer(info: object): Uint8Array;
+  encode(): void;
+  getEncodedBuffer(): Uint8Array;
+}
+
+/** Encodes with the codec packages' own encoders (the same WASM builds the reader decodes with). */
+async function encoder(kind: "jpeg-ls" | "j2k"): Promise<(px: Int16Array) => Uint8Array> {
+  const require = createRequire(import.meta.url);
+  const pkg = kind === "jpeg-ls" ? "@cornerstonejs/codec-charls" : "@cornerstonejs/codec-openjpeg";
+  const factory = require(`${pkg}/wasmjs`) as (o: object) => Promise<Record<string, new () => WasmEncoder>>;
+  const mod = await factory({ locateFile: () => require.resolve(`${pkg}/wasm`), print() {}, printErr() {} });
+  const enc = new mod[kind === "jpeg-ls" ? "JpegLSEncoder" : "J2KEncoder"]!();
+  const info = {
+    width: nx,
+    height: ny,
+    bitsPerSample: 16,
+    componentCount: 1,
+    isSigned: true,
+    isUsingColorTransform: false,
+  };
+  return (px) => {
+    enc.getDecodedBuffer(info).set(new Uint8Array(px.buffer, px.byteOffset, px.byteLength));
+    enc.encode();
+    return enc.getEncodedBuffer().slice();
+  };
+}
+
+/** Encapsulated Pixel Data: empty offset table, one fragment (padded to even length), delimiter. */
+function encapsulated(frame: Uint8Array): Uint8Array {
+  const even = frame.length % 2 ? concat([frame, new Uint8Array(1)]) : frame;
+  const tag = (group: number, elem: number, length: number) => {
+    const h = new Uint8Array(8);
+    const dv = new DataView(h.buffer);
+    dv.setUint16(0, group, true);
+    dv.setUint16(2, elem, true);
+    dv.setUint32(4, length, true);
+    return h;
+  };
+  const head = new Uint8Array(12);
+  const dv = new DataView(head.buffer);
+  dv.setUint16(0, 0x7fe0, true);
+  dv.setUint16(2, 0x0010, true);
+  head[4] = 0x4f; // "OB"
+  head[5] = 0x42;
+  dv.setUint32(8, 0xffffffff, true);
+  return concat([
+    head,
+    tag(0xfffe, 0xe000, 0),
+    tag(0xfffe, 0xe000, even.length),
+    even,
+    tag(0xfffe, 0xe0dd, 0),
+  ]);
+}
+
+/** Writes the series (files in reverse position order, so the reader has to sort); returns its bytes. */
+async function writeSeries(dir: string, kind: Kind): Promise<number> {
+  const ts = SYNTAX[kind].uid;
+  const compressed = kind === "jpeg-ls" || kind === "j2k";
+  const encode = compressed ? await encoder(kind) : undefined;
+  const frames = new Map<number, Uint8Array>();
+  let bytes = 0;
   for (let k = 0; k < nz; k++) {
-    for (let p = 0; p < pixels.length; p++) pixels[p] = ((p * 7 + k * 131) % 3000) - 1000;
+    const which = compressed ? k % DISTINCT : k;
+    const pixels = slice(which);
+    let pixelElement: Uint8Array;
+    if (kind === "native") pixelElement = element(0x7fe0, 0x0010, "OW", new Uint8Array(pixels.buffer));
+    else {
+      let frame = frames.get(which);
+      if (!frame) {
+        frame = kind === "rle" ? rleFrame(pixels) : encode!(pixels);
+        if (compressed) frames.set(which, frame);
+      }
+      pixelElement = encapsulated(frame);
+    }
     const sop = `1.2.826.0.1.3680043.10.1234.9.${k + 1}`;
-    const meta = [
+    const metaBytes = concat([
       element(0x0002, 0x0001, "OB", new Uint8Array([0, 1])),
       element(0x0002, 0x0002, "UI", text("1.2.840.10008.5.1.4.1.1.2", "\0")),
       element(0x0002, 0x0003, "UI", text(sop, "\0")),
       element(0x0002, 0x0010, "UI", text(ts, "\0")),
-    ];
-    const metaBytes = concat(meta);
+    ]);
     const groupLength = element(
       0x0002,
       0x0000,
       "UL",
       new Uint8Array(new Uint32Array([metaBytes.length]).buffer),
     );
-    let pixelElement: Uint8Array;
-    if (rle) {
-      const frame = rleFrame(pixels);
-      const item = (data: Uint8Array) => {
-        const h = new Uint8Array(8);
-        const dv = new DataView(h.buffer);
-        dv.setUint16(0, 0xfffe, true);
-        dv.setUint16(2, 0xe000, true);
-        dv.setUint32(4, data.length, true);
-        return concat([h, data]);
-      };
-      const head = new Uint8Array(12);
-      const dv = new DataView(head.buffer);
-      dv.setUint16(0, 0x7fe0, true);
-      dv.setUint16(2, 0x0010, true);
-      head[4] = 0x4f; // "OB"
-      head[5] = 0x42;
-      dv.setUint32(8, 0xffffffff, true);
-      const end = new Uint8Array(8);
-      new DataView(end.buffer).setUint16(0, 0xfffe, true);
-      new DataView(end.buffer).setUint16(2, 0xe0dd, true);
-      pixelElement = concat([head, item(new Uint8Array(0)), item(frame), end]);
-    } else {
-      pixelElement = element(0x7fe0, 0x0010, "OW", new Uint8Array(pixels.buffer.slice(0)));
-    }
     const body = [
       element(0x0008, 0x0016, "UI", text("1.2.840.10008.5.1.4.1.1.2", "\0")),
       element(0x0008, 0x0018, "UI", text(sop, "\0")),
@@ -140,16 +208,16 @@ function writeSeries(dir: string, rle: boolean): void {
     ];
     const preamble = new Uint8Array(132);
     preamble.set(new TextEncoder().encode("DICM"), 128);
-    // Files in reverse order of position, so the reader has to sort.
-    writeFileSync(
-      join(dir, `IM${String(nz - k).padStart(5, "0")}.dcm`),
-      concat([preamble, groupLength, metaBytes, ...body]),
-    );
+    const file = concat([preamble, groupLength, metaBytes, ...body]);
+    bytes += file.length;
+    writeFileSync(join(dir, `IM${String(nz - k).padStart(5, "0")}.dcm`), file);
   }
+  return bytes;
 }
 
 interface Row {
   case: string;
+  megabytes: number;
   ms: number;
   mVoxelsPerS: number;
   filesPerS: number;
@@ -157,14 +225,12 @@ interface Row {
 const rows: Row[] = [];
 const root = mkdtempSync(join(tmpdir(), "medadapt-bench-dicom-"));
 try {
-  for (const rle of [false, true]) {
-    const dir = join(root, rle ? "rle" : "native");
-    const { mkdirSync } = await import("node:fs");
+  for (const kind of kinds) {
+    const dir = join(root, kind);
     mkdirSync(dir);
-    writeSeries(dir, rle);
-    const label = rle ? "RLE Lossless" : "Explicit VR LE";
+    const bytes = await writeSeries(dir, kind);
     const time = async (op: string, fn: () => Promise<unknown>) => {
-      await fn(); // warm-up (JIT, file cache)
+      await fn(); // warm-up (JIT, file cache, WASM instantiation)
       let best = Number.POSITIVE_INFINITY;
       for (let r = 0; r < repeat; r++) {
         const t0 = performance.now();
@@ -172,7 +238,8 @@ try {
         best = Math.min(best, performance.now() - t0);
       }
       rows.push({
-        case: `${op}, ${label}`,
+        case: `${op}, ${SYNTAX[kind].label}`,
+        megabytes: bytes / 1e6,
         ms: best,
         mVoxelsPerS: (nx * ny * nz) / best / 1000,
         filesPerS: nz / (best / 1000),
@@ -191,10 +258,11 @@ try {
 if (values.json) {
   console.log(JSON.stringify({ size: [nx, ny, nz], repeat, rows }, null, 2));
 } else {
-  console.log(`DICOM series ${nx}×${ny}×${nz} int16, best of ${repeat}`);
-  console.log(`${"case".padEnd(34)} ${"ms".padStart(9)} ${"Mvox/s".padStart(9)} ${"files/s".padStart(9)}`);
+  console.log(`DICOM series ${nx}×${ny}×${nz} int16 (one file per slice), best of ${repeat}`);
+  const head = `${"case".padEnd(38)} ${"MB".padStart(7)} ${"ms".padStart(9)} ${"Mvox/s".padStart(8)} ${"files/s".padStart(8)}`;
+  console.log(head);
   for (const r of rows)
     console.log(
-      `${r.case.padEnd(34)} ${r.ms.toFixed(1).padStart(9)} ${r.mVoxelsPerS.toFixed(1).padStart(9)} ${r.filesPerS.toFixed(0).padStart(9)}`,
+      `${r.case.padEnd(38)} ${r.megabytes.toFixed(1).padStart(7)} ${r.ms.toFixed(1).padStart(9)} ${r.mVoxelsPerS.toFixed(1).padStart(8)} ${r.filesPerS.toFixed(0).padStart(8)}`,
     );
 }

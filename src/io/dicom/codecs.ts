@@ -78,6 +78,13 @@ export interface DecodedFrame {
 
 export type WasmCodec = "jpeg-baseline" | "jpeg-ls" | "jpeg-2000";
 
+/** One compressed frame to decode; plain data, so it can be posted to a worker. */
+export interface CodecJob {
+  codec: WasmCodec | "jpeg-lossless";
+  data: Uint8Array;
+  bitsAllocated: number;
+}
+
 const WASM: Record<WasmCodec, { pkg: string; cls: string }> = {
   "jpeg-baseline": { pkg: "@cornerstonejs/codec-libjpeg-turbo-8bit", cls: "JPEGDecoder" },
   "jpeg-ls": { pkg: "@cornerstonejs/codec-charls", cls: "JpegLSDecoder" },
@@ -124,6 +131,13 @@ export class CodecSet {
       out instanceof ArrayBuffer ? out : out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
     const samples = bitsAllocated > 8 ? new Uint16Array(buf) : new Uint8Array(buf);
     return { samples, width: dec.xDim, height: dec.yDim, components: dec.numComp };
+  }
+
+  /** Decodes a job (preparing its codec first if needed). */
+  async decode(job: CodecJob): Promise<DecodedFrame> {
+    if (job.codec === "jpeg-lossless") return this.decodeJpegLossless(job.data, job.bitsAllocated);
+    await this.prepare(job.codec);
+    return this.decodeWasm(job.codec, job.data);
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
  * frames are viewed in place. Stored values are then masked to BitsStored, sign-extended for
  * signed data, inverted for MONOCHROME1, and colour turned into luminance.
  */
-import { type CodecSet, type DecodedFrame, type WasmCodec, withRgbHint } from "./codecs.js";
+import { type CodecJob, type DecodedFrame, type WasmCodec, withRgbHint } from "./codecs.js";
 import { type Fragment, frameBytes, framesOf } from "./fragments.js";
 import type { DicomHeader, PixelFormat } from "./header.js";
 import { decodeRle } from "./rle.js";
@@ -120,31 +120,36 @@ function viewSamples(raw: Uint8Array, bitsAllocated: number, bigEndian: boolean,
     : new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
 }
 
+/** Whether colour samples come out of the decoder already converted from YCbCr to RGB. */
+export function decodesToRgb(h: DicomHeader): boolean {
+  const e = h.syntax.encoding;
+  return e === "jpeg-baseline" || e === "jpeg-extended" || e === "jpeg-2000";
+}
+
+/** Either samples ready to store, or a compressed frame for a codec (run here or in a worker). */
+export type FramePart = { samples: Samples } | { job: CodecJob };
+
 /** Per-file state while decoding: frames of encapsulated data are grouped once. */
 export class FrameSource {
   readonly #h: DicomHeader;
   readonly #bytes: Uint8Array;
-  readonly #codecs: CodecSet;
   #frames: Fragment[][] | undefined;
-  /** Whether colour samples came out of a decoder that already converted YCbCr to RGB. */
-  decodedToRgb = false;
 
-  constructor(h: DicomHeader, bytes: Uint8Array, codecs: CodecSet) {
+  constructor(h: DicomHeader, bytes: Uint8Array) {
     this.#h = h;
     this.#bytes = h.bytes ?? bytes;
-    this.#codecs = codecs;
   }
 
-  /** Interleaved stored samples of frame `f` (before masking), rows × columns × samples. */
-  samples(f: number): Samples {
+  /** Frame `f`: native and RLE frames as interleaved stored samples, others as a codec job. */
+  frame(f: number): FramePart {
     const h = this.#h;
     const fmt = h.format;
     const enc = h.syntax.encoding;
     if (enc === "native") {
       const raw = nativeFrame(h, this.#bytes, f);
       const s = viewSamples(raw, fmt.bitsAllocated, h.syntax.bigEndian === true, h.pixel.vr);
-      if (samplesStored(fmt) === 2) return expand422(s, fmt.rows * fmt.columns);
-      return fmt.samplesPerPixel === 3 && fmt.planarConfiguration === 1 ? interleave(s) : s;
+      if (samplesStored(fmt) === 2) return { samples: expand422(s, fmt.rows * fmt.columns) };
+      return { samples: fmt.samplesPerPixel === 3 && fmt.planarConfiguration === 1 ? interleave(s) : s };
     }
     const encapsulated = h.pixel.encapsulated;
     if (!encapsulated) throw new Error(`${h.syntax.name} requires encapsulated pixel data, found native`);
@@ -157,22 +162,24 @@ export class FrameSource {
     const data = frameBytes(this.#bytes, parts);
     if (enc === "rle") {
       const out = decodeRle(data, fmt.rows, fmt.columns, fmt.bitsAllocated, fmt.samplesPerPixel);
-      return viewSamples(out, fmt.bitsAllocated, false);
+      return { samples: viewSamples(out, fmt.bitsAllocated, false) };
     }
-    let d: DecodedFrame;
-    if (enc === "jpeg-lossless") d = this.#codecs.decodeJpegLossless(data, fmt.bitsAllocated);
-    else {
-      const codec = wasmCodecFor(h)!;
-      const rgbJpeg = codec === "jpeg-baseline" && fmt.samplesPerPixel === 3 && fmt.photometric === "RGB";
-      d = this.#codecs.decodeWasm(codec, rgbJpeg ? withRgbHint(data) : data);
-    }
-    if (d.width !== fmt.columns || d.height !== fmt.rows || d.components !== fmt.samplesPerPixel)
-      throw new Error(
-        `compressed frame ${f + 1} is ${d.width}×${d.height}×${d.components}, header says ${fmt.columns}×${fmt.rows}×${fmt.samplesPerPixel}`,
-      );
-    this.decodedToRgb = enc !== "jpeg-lossless" && enc !== "jpeg-ls";
-    return d.samples;
+    if (enc === "jpeg-lossless")
+      return { job: { codec: "jpeg-lossless", data, bitsAllocated: fmt.bitsAllocated } };
+    const codec = wasmCodecFor(h)!;
+    const rgbJpeg = codec === "jpeg-baseline" && fmt.samplesPerPixel === 3 && fmt.photometric === "RGB";
+    return { job: { codec, data: rgbJpeg ? withRgbHint(data) : data, bitsAllocated: fmt.bitsAllocated } };
   }
+}
+
+/** Checks a decoded frame against the header; returns its samples. */
+export function checkDecoded(h: DicomHeader, f: number, d: DecodedFrame): Samples {
+  const fmt = h.format;
+  if (d.width !== fmt.columns || d.height !== fmt.rows || d.components !== fmt.samplesPerPixel)
+    throw new Error(
+      `compressed frame ${f + 1} is ${d.width}×${d.height}×${d.components}, header says ${fmt.columns}×${fmt.rows}×${fmt.samplesPerPixel}`,
+    );
+  return d.samples;
 }
 
 function interleave(s: Samples): Samples {

@@ -253,6 +253,26 @@ test("every lossless transfer syntax decodes to exactly the uncompressed values"
   assertVoxels(u8, PATTERN.u8!);
 });
 
+test("worker-thread decoding gives the same values as decoding on the calling thread", async () => {
+  for (const name of ["mr_jpeg70", "mr_jpegls80", "mr_j2k90", "u8_jpeg50"]) {
+    const inline = await one(dicom("syntax", name), { workers: 0 });
+    const pooled = await one(dicom("syntax", name), { workers: 2 });
+    assert.deepEqual(pooled.data, inline.data, name);
+  }
+  const e = await one(dicom("syntax", "enhanced_ct_j2k.dcm"), { workers: 2 });
+  assertVoxels(
+    e,
+    (i, j, k) => PATTERN.ct!(i, j, k) * expected.enhanced_ct!.slope! + expected.enhanced_ct!.intercepts![k]!,
+  );
+  for (const workers of [0, 2])
+    await rejectsWith(
+      readDicom(dicom("bad", "jpegls_cut.dcm"), { workers }),
+      "jpegls_cut.dcm",
+      "cannot decode frame 1",
+      "corrupt or truncated",
+    );
+});
+
 test("lossy syntaxes: within the codec's bound and equal to an independent decoder", async () => {
   const mr = (await one(dicom("syntax", "mr_native"))).data as Uint16Array;
   // JPEG-LS near-lossless was written with NEAR = 2: the standard bounds the error by NEAR.

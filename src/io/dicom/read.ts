@@ -7,9 +7,18 @@ import { join } from "node:path";
 import { InputError } from "../../errors.js";
 import { type DType, Volume, type VolumeMeta } from "../../volume/volume.js";
 import { CodecSet } from "./codecs.js";
+import { DecodePool } from "./decode-pool.js";
 import { resampleAlongK, uniformGrid } from "./geometry.js";
 import { type DicomHeader, NotAnImage, readHeader } from "./header.js";
-import { FrameSource, formatProblem, storeFrame, type Writable, wasmCodecFor } from "./pixels.js";
+import {
+  checkDecoded,
+  decodesToRgb,
+  type FramePart,
+  FrameSource,
+  formatProblem,
+  storeFrame,
+  type Writable,
+} from "./pixels.js";
 import { buildStacks, type Stack } from "./series.js";
 
 export interface ReadDicomOptions {
@@ -19,6 +28,11 @@ export interface ReadDicomOptions {
   maxVoxels?: number;
   /** Resample unevenly spaced stacks onto a uniform grid (linear along k, float32 output). */
   resampleNonUniform?: boolean;
+  /**
+   * Worker threads for compressed frames (JPEG, JPEG-LS, JPEG 2000). Default: one per core (at
+   * most 8) when a volume has 16 or more compressed frames; 0 decodes on the calling thread.
+   */
+  workers?: number;
   /** Called as files are scanned and decoded; `total` is twice the number of files (scan + decode). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -275,10 +289,6 @@ async function decodeStack(
   if (fmt.photometric === "MONOCHROME1")
     notes.push("MONOCHROME1 inverted to MONOCHROME2 within the stored range (higher value = brighter)");
 
-  for (const h of headers) {
-    const codec = wasmCodecFor(h);
-    if (codec) await codecs.prepare(codec);
-  }
   // Decode file by file so each file is read once, whatever the slice order.
   const byFile = new Map<DicomHeader, { frame: number; index: number }[]>();
   st.slices.forEach((s, index) => {
@@ -292,29 +302,64 @@ async function decodeStack(
     for (const h of inMemory) yield [h, h.bytes!];
     yield* readAhead(toRead, (h) => h.path);
   };
-  for await (const [h, bytes] of sources()) {
-    const frames = byFile.get(h)!;
-    const src = new FrameSource(h, bytes, codecs);
-    for (const { frame, index } of frames) {
-      const info = h.frames[frame]!;
-      try {
-        const samples = src.samples(frame);
-        storeFrame(samples, h.format, data, index * plane, {
-          rescale: toFloat ? { slope: info.slope, intercept: info.intercept } : undefined,
-          ycbcr: h.format.photometric.startsWith("YBR") && !src.decodedToRgb,
-        });
-      } catch (e) {
-        if (e instanceof InputError) throw e;
-        throw new InputError(
-          `cannot decode frame ${frame + 1} (${h.syntax.name}): ${(e as Error).message ?? String(e)}`,
-          h.path,
-        );
+  const fail = (h: DicomHeader, frame: number, e: unknown) => {
+    if (e instanceof InputError) return e;
+    const raw = e instanceof Error ? e.message : String(e);
+    // WASM codecs throw bare numbers (exception pointers): say what that means instead.
+    const why = /^\d+$/.test(raw) ? "the codec rejected the data (corrupt or truncated codestream)" : raw;
+    return new InputError(`cannot decode frame ${frame + 1} (${h.syntax.name}): ${why}`, h.path);
+  };
+  const store = (h: DicomHeader, frame: number, index: number, samples: Parameters<typeof storeFrame>[0]) => {
+    const info = h.frames[frame]!;
+    storeFrame(samples, h.format, data, index * plane, {
+      rescale: toFloat ? { slope: info.slope, intercept: info.intercept } : undefined,
+      ycbcr: h.format.photometric.startsWith("YBR") && !decodesToRgb(h),
+    });
+  };
+
+  // Compressed frames go to worker threads when there are enough of them to pay for starting.
+  const coded = st.slices.filter(
+    (s) => s.header.syntax.encoding !== "native" && s.header.syntax.encoding !== "rle",
+  );
+  const poolSize = opts.workers ?? (coded.length >= 16 ? DecodePool.defaultSize() : 0);
+  const pool = poolSize > 0 && coded.length > 0 ? new DecodePool(poolSize) : undefined;
+  const inflight = new Set<Promise<void>>();
+  let failure: InputError | undefined;
+  try {
+    for await (const [h, bytes] of sources()) {
+      const src = new FrameSource(h, bytes);
+      for (const { frame, index } of byFile.get(h)!) {
+        if (failure) throw failure;
+        let part: FramePart;
+        try {
+          part = src.frame(frame);
+          if ("samples" in part) store(h, frame, index, part.samples);
+          else if (!pool) store(h, frame, index, checkDecoded(h, frame, await codecs.decode(part.job)));
+        } catch (e) {
+          throw fail(h, frame, e);
+        }
+        if (!pool || "samples" in part) continue;
+        const job = part.job;
+        const task: Promise<void> = pool
+          .decode(job)
+          .then((d) => store(h, frame, index, checkDecoded(h, frame, d)))
+          .catch((e: unknown) => {
+            // Recorded, not thrown: nobody awaits this promise until the queue is full.
+            failure ??= fail(h, frame, e);
+          })
+          .finally(() => inflight.delete(task));
+        inflight.add(task);
+        if (inflight.size >= pool.size * 3) await Promise.race(inflight);
+      }
+      if (!progress.files.has(h.path)) {
+        progress.files.add(h.path);
+        opts.onProgress?.(++progress.done, progress.total);
       }
     }
-    if (!progress.files.has(h.path)) {
-      progress.files.add(h.path);
-      opts.onProgress?.(++progress.done, progress.total);
-    }
+    await Promise.all(inflight);
+    if (failure) throw failure;
+  } finally {
+    await pool?.close();
   }
 
   let affine = st.affine;

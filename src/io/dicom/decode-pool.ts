@@ -1,0 +1,68 @@
+/**
+ * A small pool of worker threads for compressed frames: JPEG 2000 and JPEG-LS decoding in WASM
+ * is single-threaded and dominates the reading time of compressed series, so frames are spread
+ * over workers while the calling thread reads files and stores results.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { CodecJob, DecodedFrame } from "./codecs.js";
+
+interface Pending {
+  resolve: (d: DecodedFrame) => void;
+  reject: (e: Error) => void;
+}
+
+export class DecodePool {
+  readonly size: number;
+  #workers: Worker[] = [];
+  #pending = new Map<number, Pending>();
+  #next = 0;
+  #turn = 0;
+
+  constructor(size: number) {
+    this.size = Math.max(1, Math.floor(size));
+  }
+
+  /** Default worker count: one per core, at most 8. */
+  static defaultSize(): number {
+    return Math.min(8, availableParallelism());
+  }
+
+  #worker(): Worker {
+    if (this.#workers.length < this.size) {
+      // Inherit the parent's flags except --input-type, which only applies to --eval and makes
+      // a worker with a file fail to start.
+      const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+      const w = new Worker(new URL("./decode-worker.js", import.meta.url), { execArgv });
+      w.on("message", (msg: { id: number; frame?: DecodedFrame; error?: string }) => {
+        const p = this.#pending.get(msg.id);
+        if (!p) return;
+        this.#pending.delete(msg.id);
+        if (msg.frame) p.resolve(msg.frame);
+        else p.reject(new Error(msg.error ?? "decoder worker failed"));
+      });
+      w.on("error", (e) => {
+        for (const p of this.#pending.values()) p.reject(e);
+        this.#pending.clear();
+      });
+      this.#workers.push(w);
+      return w;
+    }
+    return this.#workers[this.#turn++ % this.#workers.length]!;
+  }
+
+  decode(job: CodecJob): Promise<DecodedFrame> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      // The data is a view into the file's bytes (a Buffer's slice() would be a view too): post
+      // a copy of just this frame, not the whole file's buffer.
+      this.#worker().postMessage({ id, job: { ...job, data: new Uint8Array(job.data) } });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+    this.#workers = [];
+  }
+}
