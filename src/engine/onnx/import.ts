@@ -47,7 +47,7 @@ function decodeTensor(t: ITensor, baseDir: string | undefined): Const {
   if (!dtype) throw new Error(`ONNX import: tensor ${t.name}: unsupported data type ${t.dataType}`);
   const shape = (t.dims ?? []).map(num);
   const n = sizeOf(shape);
-  let raw = t.rawData && t.rawData.length ? t.rawData : undefined;
+  let raw = t.rawData?.length ? t.rawData : undefined;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     const kv = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
     if (!baseDir)
@@ -148,7 +148,7 @@ export function importOnnx(source: string | Uint8Array, opts: ImportOptions = {}
   }
 
   /** The IR value for an ONNX name: floats become parameters, other constants IR constants. */
-  const valueOf = (name: string): Value => {
+  const valueFor = (name: string): Value => {
     const v = values.get(name);
     if (v) return v;
     const c = consts.get(name);
@@ -184,7 +184,7 @@ export function importOnnx(source: string | Uint8Array, opts: ImportOptions = {}
       if (op === "Shape") {
         const x =
           values.get(ins[0] as string) ??
-          (consts.has(ins[0] as string) ? undefined : valueOf(ins[0] as string));
+          (consts.has(ins[0] as string) ? undefined : valueFor(ins[0] as string));
         const shape = x ? x.shape : (consts.get(ins[0] as string) as Const).shape;
         const r = shape.length;
         const norm = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
@@ -194,10 +194,10 @@ export function importOnnx(source: string | Uint8Array, opts: ImportOptions = {}
       }
       const inConsts = ins.filter((n) => n !== "").map((n) => consts.get(n));
       if (FOLDABLE.has(op) && inConsts.every((c) => c && c.dtype === "int64")) {
-        consts.set(outs[0] as string, fold(op, inConsts as Const[], at));
+        consts.set(outs[0] as string, fold(op, inConsts as Const[]));
         continue;
       }
-      const results = convert(op, ins, at, { valueOf, constOf, optConst });
+      const results = convert(op, ins, at, { valueFor, constOf, optConst });
       results.forEach((v, i) => {
         if (outs[i]) values.set(outs[i] as string, v);
       });
@@ -206,7 +206,7 @@ export function importOnnx(source: string | Uint8Array, opts: ImportOptions = {}
     }
   }
   const outputs: Record<string, Value> = {};
-  for (const o of graphProto.output ?? []) outputs[o.name as string] = valueOf(o.name as string);
+  for (const o of graphProto.output ?? []) outputs[o.name as string] = valueFor(o.name as string);
   return { graph: g, inputs, outputs, params };
 }
 
@@ -253,7 +253,7 @@ const FOLDABLE = new Set([
 ]);
 
 /** Evaluates int64 shape arithmetic on constants (1-D and scalars, which is what exporters emit). */
-function fold(op: string, cs: Const[], at: Record<string, unknown>): Const {
+function fold(op: string, cs: Const[]): Const {
   const vals = cs.map(constNums);
   const mk = (v: number[], shape = [v.length]): Const => ({
     dtype: "int64",
@@ -312,7 +312,7 @@ function fold(op: string, cs: Const[], at: Record<string, unknown>): Const {
 }
 
 interface Ctx {
-  valueOf(name: string): Value;
+  valueFor(name: string): Value;
   constOf(name: string | undefined, what: string): Const;
   optConst(name: string | undefined): Const | undefined;
 }
@@ -357,12 +357,12 @@ function explicitPads(
 }
 
 function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx): Value[] {
-  const x = () => c.valueOf(ins[0] as string);
+  const x = () => c.valueFor(ins[0] as string);
   if (ELEMENTWISE.includes(op))
     return [
       apply1(
         op,
-        ins.map((n) => c.valueOf(n)),
+        ins.map((n) => c.valueFor(n)),
       ),
     ];
   if (UNARY.includes(op)) return [apply1(op, [x()])];
@@ -370,11 +370,11 @@ function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx)
     case "Dropout":
       return [x()];
     case "MatMul":
-      return [E.matmul(x(), c.valueOf(ins[1] as string))];
+      return [E.matmul(x(), c.valueFor(ins[1] as string))];
     case "Gemm": {
-      const cIn = ins[2] ? c.valueOf(ins[2]) : undefined;
+      const cIn = ins[2] ? c.valueFor(ins[2]) : undefined;
       return [
-        E.gemm(x(), c.valueOf(ins[1] as string), cIn, {
+        E.gemm(x(), c.valueFor(ins[1] as string), cIn, {
           alpha: (at.alpha as number | undefined) ?? 1,
           beta: (at.beta as number | undefined) ?? 1,
           transA: Boolean(at.transA),
@@ -386,9 +386,9 @@ function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx)
     case "LogSoftmax":
       return [(op === "Softmax" ? E.softmax : E.logSoftmax)(x(), (at.axis as number | undefined) ?? -1)];
     case "LayerNormalization": {
-      const bias = ins[2] ? c.valueOf(ins[2]) : undefined;
+      const bias = ins[2] ? c.valueFor(ins[2]) : undefined;
       return [
-        E.layerNorm(x(), c.valueOf(ins[1] as string), bias, {
+        E.layerNorm(x(), c.valueFor(ins[1] as string), bias, {
           axis: (at.axis as number | undefined) ?? -1,
           epsilon: (at.epsilon as number | undefined) ?? 1e-5,
         }),
@@ -418,7 +418,7 @@ function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx)
     case "Concat":
       return [
         E.concat(
-          ins.map((n) => c.valueOf(n)),
+          ins.map((n) => c.valueFor(n)),
           at.axis as number,
         ),
       ];
@@ -445,7 +445,7 @@ function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx)
       return [E.slice(x(), st, en, axes ? constNums(axes) : undefined, steps ? constNums(steps) : undefined)];
     }
     case "Gather":
-      return [E.gather(x(), c.valueOf(ins[1] as string), (at.axis as number | undefined) ?? 0)];
+      return [E.gather(x(), c.valueFor(ins[1] as string), (at.axis as number | undefined) ?? 0)];
     case "Expand":
       return [E.expand(x(), constNums(c.constOf(ins[1], "Expand's shape")))];
     case "Squeeze":
@@ -485,8 +485,8 @@ function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx)
     case "Conv":
     case "ConvTranspose": {
       const v = x();
-      const w = c.valueOf(ins[1] as string);
-      const b = ins[2] ? c.valueOf(ins[2]) : undefined;
+      const w = c.valueFor(ins[1] as string);
+      const b = ins[2] ? c.valueFor(ins[2]) : undefined;
       const nsp = v.rank - 2;
       const strides = (at.strides as number[] | undefined) ?? new Array(nsp).fill(1);
       const dilations = (at.dilations as number[] | undefined) ?? new Array(nsp).fill(1);
@@ -522,8 +522,8 @@ function convert(op: string, ins: string[], at: Record<string, unknown>, c: Ctx)
       const sizesC = c.optConst(ins[3]);
       const scalesC = c.optConst(ins[2]);
       let sizes: number[];
-      if (sizesC && sizesC.data.length) sizes = constNums(sizesC);
-      else if (scalesC && scalesC.data.length) {
+      if (sizesC?.data.length) sizes = constNums(sizesC);
+      else if (scalesC?.data.length) {
         const sc = Array.from(scalesC.data as Float32Array);
         sizes = v.shape.map((d, i) => Math.floor(d * (sc[i] as number)));
       } else throw new Error("Resize needs constant scales or sizes");
