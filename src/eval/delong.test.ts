@@ -96,6 +96,9 @@ test("paired DeLong (Sun & Xu midranks) equals the O(mn) definition on tied rand
     if (ref.variance > 1e-12) {
       close(got.z, ref.z, 1e-9, `trial ${trial} z`);
       close(got.p, erfc(Math.abs(ref.z) / Math.SQRT2), 1e-9, `trial ${trial} p`);
+      // 95 % interval: diff ± z₀.₉₇₅·SE with z₀.₉₇₅ = 1.959964 (normal tables).
+      close(got.ci95[1] - got.diff, 1.959964 * Math.sqrt(ref.variance), 1e-6, `trial ${trial} ci`);
+      close(got.diff - got.ci95[0], 1.959964 * Math.sqrt(ref.variance), 1e-6, `trial ${trial} ci`);
     }
   }
 });

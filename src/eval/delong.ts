@@ -87,6 +87,37 @@ export interface PairedDelong {
   z: number;
   /** Two-sided p-value from the standard normal. */
   p: number;
+  /** 95 % Wald interval of diff: diff ± 1.959964·√variance. */
+  ci95: [number, number];
+}
+
+/** The 0.975 quantile of the standard normal. */
+const Z975 = 1.959963984540054;
+
+/** Completes a paired comparison from the two AUCs and the variance terms. */
+export function pairedResult(
+  aucA: number,
+  aucB: number,
+  varA: number,
+  varB: number,
+  covAB: number,
+  variance: number,
+): PairedDelong {
+  const diff = aucA - aucB;
+  const z = zScore(diff, variance);
+  const half = Z975 * Math.sqrt(variance);
+  return {
+    aucA,
+    aucB,
+    diff,
+    variance,
+    varA,
+    varB,
+    covAB,
+    z,
+    p: twoSidedP(z),
+    ci95: [diff - half, diff + half],
+  };
 }
 
 /**
@@ -110,11 +141,9 @@ export function delongTest(
   const varA = covariance(a.v10, a.v10) / m + covariance(a.v01, a.v01) / n;
   const varB = covariance(b.v10, b.v10) / m + covariance(b.v01, b.v01) / n;
   const covAB = covariance(a.v10, b.v10) / m + covariance(a.v01, b.v01) / n;
-  const diff = a.auc - b.auc;
   // Rounding can push a variance that is exactly 0 in theory (identical models) slightly negative.
   const variance = Math.max(0, varA + varB - 2 * covAB);
-  const z = zScore(diff, variance);
-  return { aucA: a.auc, aucB: b.auc, diff, variance, varA, varB, covAB, z, p: twoSidedP(z) };
+  return pairedResult(a.auc, b.auc, varA, varB, covAB, variance);
 }
 
 export function zScore(diff: number, variance: number): number {

@@ -155,7 +155,7 @@ test("evaluateFindings: JSON-ready report, null AUC and CI for one-class finding
   assert.doesNotThrow(() => JSON.stringify(r));
   const withB = evaluateFindings(labels, probs, { names: ["a", "b", "c"], bootstrap: 0, compare: probs });
   assert.equal(withB.findings.a!.ci, null);
-  assert.deepEqual(withB.findings.a!.compare, { auc_b: 0.875, diff: 0, z: 0, p: 1 });
+  assert.deepEqual(withB.findings.a!.compare, { auc_b: 0.875, diff: 0, diff_ci: [0, 0], z: 0, p: 1 });
   assert.equal(withB.compare!.p, 1);
 });
 

@@ -4,13 +4,12 @@ import { calibration } from "./calibration.js";
 import {
   delongTest,
   type PairedDelong,
+  pairedResult,
   type StructuralComponents,
   structuralComponents,
-  zScore,
 } from "./delong.js";
 import { column, type FindingMatrix } from "./finding-matrix.js";
 import { bootstrapMeanAucCi } from "./mean-bootstrap.js";
-import { twoSidedP } from "./normal.js";
 import { aucFromGroups, rocCurveFromGroups } from "./roc.js";
 import { scoreGroups } from "./score-groups.js";
 import { confusionAtThreshold, sensitivityAtSpecificityFromGroups } from "./threshold.js";
@@ -83,11 +82,7 @@ export function delongMeanTest(
   const variance = sumOfSquares(influence) / f2;
   const varA = sumOfSquares(influenceA) / f2;
   const varB = sumOfSquares(influenceB) / f2;
-  const aucA = sumA / evaluated;
-  const aucB = sumB / evaluated;
-  const diff = aucA - aucB;
-  const z = zScore(diff, variance);
-  return { aucA, aucB, diff, variance, varA, varB, covAB: (varA + varB - variance) / 2, z, p: twoSidedP(z) };
+  return pairedResult(sumA / evaluated, sumB / evaluated, varA, varB, (varA + varB - variance) / 2, variance);
 }
 
 function addCaseTerms(into: Float64Array, a: StructuralComponents, b: StructuralComponents | null): void {
@@ -161,7 +156,14 @@ export interface FindingReport {
     string,
     { sensitivity: number; specificity: number; threshold: number | null } | null
   >;
-  compare?: { auc_b: number | null; diff: number | null; z: number | null; p: number | null };
+  compare?: {
+    auc_b: number | null;
+    diff: number | null;
+    /** 95 % Wald interval of diff from the DeLong variance. */
+    diff_ci: [number, number] | null;
+    z: number | null;
+    p: number | null;
+  };
 }
 
 export interface EvalReport {
@@ -175,6 +177,7 @@ export interface EvalReport {
   compare?: {
     mean_auc_b: number | null;
     diff: number | null;
+    diff_ci: [number, number] | null;
     z: number | null;
     p: number | null;
     method: string;
@@ -253,7 +256,13 @@ export function evaluateFindings(
       const aucB = aucFromGroups(scoreGroups(y, pb));
       aucsB.push(aucB);
       const t = delongTest(y, p, pb);
-      report.compare = { auc_b: aucB, diff: t?.diff ?? null, z: finiteOrNull(t?.z), p: t?.p ?? null };
+      report.compare = {
+        auc_b: aucB,
+        diff: t?.diff ?? null,
+        diff_ci: t?.ci95 ?? null,
+        z: finiteOrNull(t?.z),
+        p: t?.p ?? null,
+      };
     }
     findings[names[j]!] = report;
   }
@@ -282,6 +291,7 @@ export function evaluateFindings(
     out.compare = {
       mean_auc_b: macroMean(aucsB),
       diff: t?.diff ?? null,
+      diff_ci: t?.ci95 ?? null,
       z: finiteOrNull(t?.z),
       p: t?.p ?? null,
       method:

@@ -96,7 +96,13 @@ test("medadapt eval --split and --compare; readable table without --json", (t) =
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.n_cases, multilabel.labels.length / 2);
-  assert.deepEqual(out.findings.ich.compare, { auc_b: out.findings.ich.auc, diff: 0, z: 0, p: 1 });
+  assert.deepEqual(out.findings.ich.compare, {
+    auc_b: out.findings.ich.auc,
+    diff: 0,
+    diff_ci: [0, 0],
+    z: 0,
+    p: 1,
+  });
   assert.equal(out.compare.p, 1);
   const curves = medadapt(
     ["eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0"].concat([

@@ -90,7 +90,9 @@ export function formatReport(r: EvalReport, specs: number[]): string {
   );
   if (r.compare) {
     out.push(
-      `model B mean AUC: ${num(r.compare.mean_auc_b)}; difference ${num(r.compare.diff)}, ` +
+      `model B mean AUC: ${num(r.compare.mean_auc_b)}; difference ${num(r.compare.diff)}` +
+        (r.compare.diff_ci ? ` [${num(r.compare.diff_ci[0])}, ${num(r.compare.diff_ci[1])}]` : "") +
+        ", " +
         `p = ${pValue(r.compare.p)} (paired DeLong over findings)`,
     );
   }
