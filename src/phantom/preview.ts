@@ -1,7 +1,8 @@
 /**
  * Preview montages of a phantom scan: axial slices in radiological orientation (patient right on
- * the image left, anterior up), one row per view — brain window with hemorrhage outlines, bone
- * window, and the anatomy parcellation over the brain window.
+ * the image left, anterior up), two rows — the brain window (L40/W80) with the hemorrhage mask
+ * outlined in colour per subtype, and the bone window (L600/W2800) with the anatomy
+ * parcellation's boundaries outlined in colour per label.
  */
 import { PNG } from "pngjs";
 import type { Volume } from "../volume/volume.js";
@@ -73,7 +74,7 @@ export function previewPng(
     { length: cols },
     (_, c) => pool[Math.round(((c + 0.5) * pool.length) / cols - 0.5)]!,
   );
-  const rows = 3;
+  const rows = 2;
   const png = new PNG({ width: cols * nx, height: rows * ny });
   const put = (row: number, col: number, i: number, j: number, rgb: Rgb) => {
     const px = col * nx + (nx - 1 - i);
@@ -102,9 +103,14 @@ export function previewPng(
             hem[q + nx] !== h);
         put(0, col, i, j, edge ? HEM_COLORS[h]! : [b, b, b]);
         const bone = windowed(hu[q]!, 600, 2800);
-        put(1, col, i, j, [bone, bone, bone]);
-        const a = ANAT_COLORS[anat[q]!] ?? [0, 0, 0];
-        put(2, col, i, j, [0.5 * b + 0.5 * a[0], 0.5 * b + 0.5 * a[1], 0.5 * b + 0.5 * a[2]]);
+        const a = anat[q]!;
+        const boundary =
+          a > 0 &&
+          ((i > 0 && anat[q - 1]! < a) ||
+            (i < nx - 1 && anat[q + 1]! < a) ||
+            (j > 0 && anat[q - nx]! < a) ||
+            (j < ny - 1 && anat[q + nx]! < a));
+        put(1, col, i, j, boundary ? (ANAT_COLORS[a] ?? [255, 255, 255]) : [bone, bone, bone]);
       }
     }
   });

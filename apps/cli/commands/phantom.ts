@@ -27,6 +27,8 @@ options:
   --spacing X,Y,Z       voxel size in mm (default 240/X, 240/Y, 160/Z)
   --difficulty LEVEL    easy | default | hard (lesion size, contrast, noise, pose)
   --prevalence FILE     JSON object {finding_name: probability} overriding primary prevalences
+  --findings LIST       render exactly these findings (comma-separated names) in every scan, with
+                        no random findings or co-occurrence (controlled experiments, previews)
   --workers N           worker threads (default: all cores)
   --preview             also write a PNG montage per scan with the masks outlined
   --json                print the summary as JSON
@@ -54,6 +56,19 @@ function parseInteger(name: string, s: string, min: number): number {
   if (!Number.isSafeInteger(v) || v < min)
     throw new InputError(`--${name} must be an integer >= ${min}, got '${s}'`);
   return v;
+}
+
+function parseFindings(list: string): string[] {
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const name of names) {
+    if (!isFindingName(name)) throw new InputError(`--findings: unknown finding '${name}'`);
+    if (!lookupFinding(name).renderable)
+      throw new InputError(`--findings: ${name} cannot be rendered by the head CT phantom`);
+  }
+  return names;
 }
 
 async function readPrevalence(path: string): Promise<Record<string, number>> {
@@ -101,6 +116,7 @@ export const phantom: Command = {
         spacing: { type: "string" },
         difficulty: { type: "string" },
         prevalence: { type: "string" },
+        findings: { type: "string" },
         workers: { type: "string" },
         preview: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
@@ -124,6 +140,7 @@ export const phantom: Command = {
       ...(shape ? { shape } : {}),
       ...(values.spacing === undefined ? {} : { spacing: parseSpacing(values.spacing) }),
       ...(values.prevalence === undefined ? {} : { prevalence: await readPrevalence(values.prevalence) }),
+      ...(values.findings === undefined ? {} : { findings: parseFindings(values.findings) }),
       ...(values.workers === undefined ? {} : { workers: parseInteger("workers", values.workers, 1) }),
       onProgress: (done: number, total: number) => {
         if (total >= 8 && (done === total || done % Math.max(1, Math.floor(total / 20)) === 0))

@@ -65,20 +65,33 @@ function ellipsoidSdInv(x: number, y: number, z: number, ia: number, ib: number,
 const CAV_INV: Vec3 = [1 / 66, 1 / 84, 1 / 66];
 const PF_INV: Vec3 = [1 / 50, 1 / 36, 1 / 28];
 
+/**
+ * Height of the cranial floor under (x, y): the middle fossae low laterally with the sella higher
+ * in the midline; anteriorly the orbital roofs dome up over the orbits around a lower cribriform
+ * plate.
+ */
+export function floorZ(x: number, y: number): number {
+  const middle = -38 + 12 / (1 + x * x * 0.0055);
+  if (y <= 14) return middle;
+  const ox = ((x < 0 ? -x : x) - 28) / 12;
+  const anterior = -27 + 8 / (1 + ox * ox);
+  if (y >= 30) return anterior;
+  const t = (y - 14) / 16;
+  const s = t * t * (3 - 2 * t);
+  return middle * (1 - s) + anterior * s;
+}
+
 /** Signed distance of the cranial cavity (inner table); negative inside. */
 export function cavitySd(x: number, y: number, z: number): number {
   const d1 = ellipsoidSdInv(x, y + 4, z - 8, CAV_INV[0], CAV_INV[1], CAV_INV[2]);
-  // Cranial floor: anterior fossa high, middle fossa low laterally, sella in between.
-  let zf = -38 + 12 / (1 + x * x * 0.0055);
-  if (y > 14) {
-    const t = y >= 30 ? 1 : (y - 14) / 16;
-    const s = t * t * (3 - 2 * t);
-    zf = zf * (1 - s) - 22 * s;
-  }
+  const zf = floorZ(x, y);
   const dMain = Math.max(d1, zf - z);
   if (y > -6 || z > -10) return dMain;
   const dPf = ellipsoidSdInv(x, y + 42, z + 38, PF_INV[0], PF_INV[1], PF_INV[2]);
-  return Math.min(dMain, dPf);
+  let d = Math.min(dMain, dPf);
+  // Foramen magnum and the upper spinal canal below the posterior fossa.
+  if (z < -50) d = Math.min(d, Math.sqrt(x * x + (y + 32) * (y + 32)) - 14);
+  return d;
 }
 
 function smoothstep(e0: number, e1: number, x: number): number {
@@ -452,7 +465,7 @@ export class HeadModel {
     this.#vr = c.anatomy.ventricles.right;
     const eff = 1 - c.diffuse.sulcalEffacement;
     this.#sulc = c.anatomy.sulcalWidth * eff;
-    this.#gmBand = 0.2;
+    this.#gmBand = 0.3;
     this.#csfBand = c.anatomy.csfBand * (0.25 + 0.75 * eff);
     this.#freq = c.anatomy.gyralFrequency;
     this.#shift = c.shift?.mm ?? 0;
@@ -587,13 +600,13 @@ export class HeadModel {
       this.anat = A.background;
     } else {
       const t = this.#skullThickness(x, y, z);
-      if (dC0 < t && !skullGone) {
+      if (dC0 < t - Math.max(depressed, 0) && !skullGone) {
         if (fractureGap || depressed < 0) {
           this.out[0] = 35;
           this.anat = A.scalp;
         } else {
           v[ARG1] = dC;
-          v[ARG2] = t - dC0;
+          v[ARG2] = t - Math.max(depressed, 0) - dC0;
           this.#bone();
         }
       } else {
@@ -629,9 +642,7 @@ export class HeadModel {
     if (y > 55) t += 9 * smoothstep(55, 75, y) * Math.exp(-((x * x) / 400 + ((z - 14) * (z - 14)) / 300));
     // Below the anterior and middle cranial fossae the skull base is a thin plate.
     if (z < -18 && y > -6) {
-      const ant = y >= 30 ? 1 : y <= 14 ? 0 : (y - 14) / 16;
-      const zf = (-38 + 12 / (1 + x * x * 0.0055)) * (1 - ant) - 22 * ant;
-      if (z < zf + 0.5) return 3.5;
+      if (z < floorZ(x, y) + 0.5) return 3.5;
     }
     return t;
   }

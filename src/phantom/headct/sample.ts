@@ -338,7 +338,7 @@ export function sampleHeadCt(seed: number, index: number, opts: HeadCtOptions = 
       right: vBase * base.uniform(0.95, 1.05),
       third: base.uniform(0.8, 1.2),
     },
-    sulcalWidth: base.uniform(0.05, 0.09),
+    sulcalWidth: base.uniform(0.07, 0.11),
     csfBand: base.uniform(1, 2.2),
     cisterns: base.uniform(0.85, 1.15),
     folia: base.uniform(0.9, 1.15),
@@ -993,7 +993,7 @@ function renderFinding(c: HeadCtCase, name: string, f: Focus, r: Rng, k: Knobs):
           hu,
           {
             side: sd,
-            site: "convexity, dural-based",
+            site: "convexity",
             sizeMm: th * 2,
             conspicuity: conspicuity(th, 15, hu - brain, 12),
           },
@@ -1093,7 +1093,7 @@ function renderFinding(c: HeadCtCase, name: string, f: Focus, r: Rng, k: Knobs):
       break;
     }
     case "generalized_atrophy":
-      c.anatomy.sulcalWidth = r.uniform(0.12, 0.18);
+      c.anatomy.sulcalWidth = r.uniform(0.17, 0.25);
       c.anatomy.csfBand = r.uniform(3, 5);
       scaleVentricles(c, 1.2, 1.2);
       break;
