@@ -1,0 +1,157 @@
+// The module tree: like torch.nn.Module, a tree of named children and named parameters whose
+// dotted paths are the PyTorch / Hugging Face state-dict keys. Modules hold host weights; a
+// BuildContext turns the tree into an engine graph, emitting each Parameter once.
+import { Graph, type Value } from "../engine/index.js";
+
+/** A host weight in PyTorch layout (Linear weight [out, in]); optimizers update `data` in place. */
+export class Parameter {
+  data: Float32Array;
+  readonly shape: number[];
+  trainable: boolean;
+
+  constructor(shape: readonly number[], data?: Float32Array, trainable = true) {
+    this.shape = [...shape];
+    const n = this.shape.reduce((a, b) => a * b, 1);
+    if (data && data.length !== n) {
+      throw new Error(`Parameter: ${data.length} values for shape [${this.shape.join(",")}]`);
+    }
+    this.data = data ?? new Float32Array(n);
+    this.trainable = trainable;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+export abstract class Module {
+  /** Child modules in registration order (the order of the state dict). */
+  readonly children = new Map<string, Module>();
+  /** This module's own parameters in registration order. */
+  readonly params = new Map<string, Parameter>();
+
+  /** Emits this module's computation into `ctx.graph`. */
+  abstract forward(ctx: BuildContext, ...inputs: Value[]): Value;
+
+  protected addModule<M extends Module>(name: string, m: M): M {
+    checkName(name);
+    this.children.set(name, m);
+    return m;
+  }
+
+  protected addParam(name: string, p: Parameter): Parameter {
+    checkName(name);
+    this.params.set(name, p);
+    return p;
+  }
+
+  /** This module (path = prefix) and every descendant, depth first, children in order. */
+  *namedModules(prefix = ""): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.children) yield* child.namedModules(join(prefix, name));
+  }
+
+  /** Every parameter of the subtree with its dotted path (own parameters before children's). */
+  *namedParameters(prefix = ""): Generator<[string, Parameter]> {
+    for (const [name, p] of this.params) yield [join(prefix, name), p];
+    for (const [name, child] of this.children) yield* child.namedParameters(join(prefix, name));
+  }
+
+  /** The parameters by dotted path, like torch's `state_dict()` (shared objects, not copies). */
+  stateDict(): Map<string, Parameter> {
+    return new Map(this.namedParameters());
+  }
+
+  getModule(path: string): Module {
+    let m: Module = this;
+    if (path === "") return m;
+    for (const part of path.split(".")) {
+      const next = m.children.get(part);
+      if (!next) throw new Error(`getModule: no module "${path}" (stopped at "${part}")`);
+      m = next;
+    }
+    return m;
+  }
+
+  getParameter(path: string): Parameter {
+    const dot = path.lastIndexOf(".");
+    const owner = dot < 0 ? this : this.getModule(path.slice(0, dot));
+    const p = owner.params.get(path.slice(dot + 1));
+    if (!p) throw new Error(`getParameter: no parameter "${path}"`);
+    return p;
+  }
+
+  /** Replaces the module at `path` (e.g. a Linear by an adapter wrapping it). */
+  setModule(path: string, m: Module): void {
+    const dot = path.lastIndexOf(".");
+    const parent = dot < 0 ? this : this.getModule(path.slice(0, dot));
+    const name = path.slice(dot + 1);
+    if (!parent.children.has(name)) throw new Error(`setModule: no module "${path}"`);
+    parent.children.set(name, m);
+  }
+
+  /** Marks every parameter of the subtree frozen; returns this. */
+  freeze(): this {
+    for (const [, p] of this.namedParameters()) p.trainable = false;
+    return this;
+  }
+
+  unfreeze(): this {
+    for (const [, p] of this.namedParameters()) p.trainable = true;
+    return this;
+  }
+
+  /** Number of scalar weights (each Parameter object counted once, even if shared). */
+  parameterCount(opts: { trainable?: boolean } = {}): number {
+    const seen = new Set<Parameter>();
+    let n = 0;
+    for (const [, p] of this.namedParameters()) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      if (opts.trainable === undefined || p.trainable === opts.trainable) n += p.size;
+    }
+    return n;
+  }
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === "" ? name : `${prefix}.${name}`;
+}
+
+function checkName(name: string): void {
+  if (name === "" || name.includes(".")) throw new Error(`module: bad child or parameter name "${name}"`);
+}
+
+/**
+ * Turns a module tree into a graph. Each Parameter becomes one graph parameter named by its path
+ * in `root` (trainable ones are fed from `data` at every run, frozen ones are initializers).
+ */
+export class BuildContext {
+  readonly graph: Graph;
+  training: boolean;
+  readonly #names = new Map<Parameter, string>();
+  readonly #values = new Map<Parameter, Value>();
+
+  constructor(root: Module, opts: { graph?: Graph; training?: boolean } = {}) {
+    this.graph = opts.graph ?? new Graph();
+    this.training = opts.training ?? false;
+    for (const [name, p] of root.namedParameters()) if (!this.#names.has(p)) this.#names.set(p, name);
+  }
+
+  /** The graph value of `p`, emitted on first use. */
+  param(p: Parameter): Value {
+    let v = this.#values.get(p);
+    if (!v) {
+      const name = this.#names.get(p);
+      if (name === undefined) throw new Error("BuildContext: parameter is not part of the root module");
+      v = this.graph.param(name, p.shape, p.data, { trainable: p.trainable });
+      this.#values.set(p, v);
+    }
+    return v;
+  }
+
+  /** The dotted name `p` has in the root module. */
+  nameOf(p: Parameter): string | undefined {
+    return this.#names.get(p);
+  }
+}
