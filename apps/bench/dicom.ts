@@ -249,6 +249,11 @@ try {
       const [v] = await readDicom(dir);
       if (!v || v.shape[2] !== nz) throw new Error("bench: wrong volume");
     });
+    if (kind === "jpeg-ls" || kind === "j2k")
+      await time("readDicom, calling thread only", async () => {
+        const [v] = await readDicom(dir, { workers: 0 });
+        if (!v || v.shape[2] !== nz) throw new Error("bench: wrong volume");
+      });
     await time("listDicomSeries", () => listDicomSeries(dir));
   }
 } finally {
@@ -259,10 +264,10 @@ if (values.json) {
   console.log(JSON.stringify({ size: [nx, ny, nz], repeat, rows }, null, 2));
 } else {
   console.log(`DICOM series ${nx}×${ny}×${nz} int16 (one file per slice), best of ${repeat}`);
-  const head = `${"case".padEnd(38)} ${"MB".padStart(7)} ${"ms".padStart(9)} ${"Mvox/s".padStart(8)} ${"files/s".padStart(8)}`;
+  const head = `${"case".padEnd(52)} ${"MB".padStart(7)} ${"ms".padStart(9)} ${"Mvox/s".padStart(8)} ${"files/s".padStart(8)}`;
   console.log(head);
   for (const r of rows)
     console.log(
-      `${r.case.padEnd(38)} ${r.megabytes.toFixed(1).padStart(7)} ${r.ms.toFixed(1).padStart(9)} ${r.mVoxelsPerS.toFixed(1).padStart(8)} ${r.filesPerS.toFixed(0).padStart(8)}`,
+      `${r.case.padEnd(52)} ${r.megabytes.toFixed(1).padStart(7)} ${r.ms.toFixed(1).padStart(9)} ${r.mVoxelsPerS.toFixed(1).padStart(8)} ${r.filesPerS.toFixed(0).padStart(8)}`,
     );
 }

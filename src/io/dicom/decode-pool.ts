@@ -12,6 +12,8 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+const shared = new Map<number, DecodePool>();
+
 export class DecodePool {
   readonly size: number;
   #workers: Worker[] = [];
@@ -21,6 +23,19 @@ export class DecodePool {
 
   constructor(size: number) {
     this.size = Math.max(1, Math.floor(size));
+  }
+
+  /**
+   * A pool kept for the life of the process, so starting threads and instantiating the WASM
+   * codecs (a few hundred ms) is paid once. Idle workers do not keep the process alive.
+   */
+  static shared(size: number): DecodePool {
+    let pool = shared.get(size);
+    if (!pool) {
+      pool = new DecodePool(size);
+      shared.set(size, pool);
+    }
+    return pool;
   }
 
   /** Default worker count: one per core, at most 8. */
@@ -38,12 +53,16 @@ export class DecodePool {
         const p = this.#pending.get(msg.id);
         if (!p) return;
         this.#pending.delete(msg.id);
+        if (this.#pending.size === 0) for (const x of this.#workers) x.unref();
         if (msg.frame) p.resolve(msg.frame);
         else p.reject(new Error(msg.error ?? "decoder worker failed"));
       });
       w.on("error", (e) => {
         for (const p of this.#pending.values()) p.reject(e);
         this.#pending.clear();
+        // A broken worker is dropped; the next job starts a fresh one.
+        this.#workers = this.#workers.filter((x) => x !== w);
+        for (const x of this.#workers) x.unref();
       });
       this.#workers.push(w);
       return w;
@@ -54,6 +73,7 @@ export class DecodePool {
   decode(job: CodecJob): Promise<DecodedFrame> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) for (const x of this.#workers) x.ref();
       this.#pending.set(id, { resolve, reject });
       // The data is a view into the file's bytes (a Buffer's slice() would be a view too): post
       // a copy of just this frame, not the whole file's buffer.

@@ -322,45 +322,41 @@ async function decodeStack(
     (s) => s.header.syntax.encoding !== "native" && s.header.syntax.encoding !== "rle",
   );
   const poolSize = opts.workers ?? (coded.length >= 16 ? DecodePool.defaultSize() : 0);
-  const pool = poolSize > 0 && coded.length > 0 ? new DecodePool(poolSize) : undefined;
+  const pool = poolSize > 0 && coded.length > 0 ? DecodePool.shared(poolSize) : undefined;
   const inflight = new Set<Promise<void>>();
   let failure: InputError | undefined;
-  try {
-    for await (const [h, bytes] of sources()) {
-      const src = new FrameSource(h, bytes);
-      for (const { frame, index } of byFile.get(h)!) {
-        if (failure) throw failure;
-        let part: FramePart;
-        try {
-          part = src.frame(frame);
-          if ("samples" in part) store(h, frame, index, part.samples);
-          else if (!pool) store(h, frame, index, checkDecoded(h, frame, await codecs.decode(part.job)));
-        } catch (e) {
-          throw fail(h, frame, e);
-        }
-        if (!pool || "samples" in part) continue;
-        const job = part.job;
-        const task: Promise<void> = pool
-          .decode(job)
-          .then((d) => store(h, frame, index, checkDecoded(h, frame, d)))
-          .catch((e: unknown) => {
-            // Recorded, not thrown: nobody awaits this promise until the queue is full.
-            failure ??= fail(h, frame, e);
-          })
-          .finally(() => inflight.delete(task));
-        inflight.add(task);
-        if (inflight.size >= pool.size * 3) await Promise.race(inflight);
+  for await (const [h, bytes] of sources()) {
+    const src = new FrameSource(h, bytes);
+    for (const { frame, index } of byFile.get(h)!) {
+      if (failure) throw failure;
+      let part: FramePart;
+      try {
+        part = src.frame(frame);
+        if ("samples" in part) store(h, frame, index, part.samples);
+        else if (!pool) store(h, frame, index, checkDecoded(h, frame, await codecs.decode(part.job)));
+      } catch (e) {
+        throw fail(h, frame, e);
       }
-      if (!progress.files.has(h.path)) {
-        progress.files.add(h.path);
-        opts.onProgress?.(++progress.done, progress.total);
-      }
+      if (!pool || "samples" in part) continue;
+      const job = part.job;
+      const task: Promise<void> = pool
+        .decode(job)
+        .then((d) => store(h, frame, index, checkDecoded(h, frame, d)))
+        .catch((e: unknown) => {
+          // Recorded, not thrown: nobody awaits this promise until the queue is full.
+          failure ??= fail(h, frame, e);
+        })
+        .finally(() => inflight.delete(task));
+      inflight.add(task);
+      if (inflight.size >= pool.size * 3) await Promise.race(inflight);
     }
-    await Promise.all(inflight);
-    if (failure) throw failure;
-  } finally {
-    await pool?.close();
+    if (!progress.files.has(h.path)) {
+      progress.files.add(h.path);
+      opts.onProgress?.(++progress.done, progress.total);
+    }
   }
+  await Promise.all(inflight);
+  if (failure) throw failure;
 
   let affine = st.affine;
   let finalShape = shape;
