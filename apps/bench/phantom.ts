@@ -172,13 +172,39 @@ function difficultyCheck(n: number) {
   };
 }
 
+/**
+ * A fixed reference workload (7-tap convolution over 2.6 M float32), so that render times from a
+ * busy or slow machine can be put in proportion.
+ */
+function calibrationMs(): number {
+  const v = new Float32Array(2_600_000);
+  for (let i = 0; i < v.length; i++) v[i] = (i * 7919) % 1000;
+  const out = new Float32Array(v.length);
+  const k = new Float32Array(7).fill(1 / 7);
+  const times: number[] = [];
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    for (let i = 3; i < v.length - 3; i++) {
+      let a = 0;
+      for (let t = 0; t < 7; t++) a += k[t]! * v[i - 3 + t]!;
+      out[i] = a;
+    }
+    times.push(performance.now() - t0);
+  }
+  return median(times.slice(1));
+}
+
+const calibration = calibrationMs();
 const speedRows = [speed([128, 128, 32], 200), speed([256, 256, 40], 1000)];
 const auc = values["skip-auc"] ? null : difficultyCheck(Number(values["auc-n"]));
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ speed: speedRows, difficultyCheck: auc })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ calibrationMs: calibration, speed: speedRows, difficultyCheck: auc })}\n`,
+  );
 } else {
   console.log("head CT phantom — render time per scan, one core (median of %d)", repeat);
+  console.log(`machine reference: 7-tap convolution over 2.6 M floats takes ${calibration.toFixed(1)} ms`);
   console.log("shape        spacing (mm)        median ms   min ms   cpu ms   target ms");
   for (const r of speedRows)
     console.log(

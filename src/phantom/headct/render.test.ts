@@ -272,3 +272,28 @@ test("midline shift displaces the falx away from the lesion side", () => {
     `${before} → ${after} (${mm})`,
   );
 });
+
+/** Ventricle voxels on each side of the head's midline (head-frame x). */
+function ventricleVolumes(an: Uint8Array): { left: number; right: number } {
+  let left = 0;
+  let right = 0;
+  for (let p = 0; p < an.length; p++) {
+    if (an[p] !== A.ventricles) continue;
+    const x = coords[3 * p]!;
+    if (x < -2) left++;
+    else if (x > 2) right++;
+  }
+  return { left, right };
+}
+
+test("hydrocephalus enlarges both lateral ventricles; asymmetric ventricles differ by side", () => {
+  const base = ventricleVolumes(baseline.r.anatomy.data as Uint8Array);
+  const hydro = ventricleVolumes(render(["hydrocephalus"]).r.anatomy.data as Uint8Array);
+  assert.ok(hydro.left > 1.8 * base.left && hydro.right > 1.8 * base.right, JSON.stringify({ base, hydro }));
+  const asym = ventricleVolumes(render(["asymmetric_ventricles"]).r.anatomy.data as Uint8Array);
+  const ratio = Math.max(asym.left / asym.right, asym.right / asym.left);
+  const baseRatio = Math.max(base.left / base.right, base.right / base.left);
+  assert.ok(ratio > 1.3 * baseRatio, JSON.stringify({ base, asym }));
+  const atrophy = ventricleVolumes(render(["generalized_atrophy"]).r.anatomy.data as Uint8Array);
+  assert.ok(atrophy.left > base.left && atrophy.right > base.right);
+});

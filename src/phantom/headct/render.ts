@@ -219,7 +219,7 @@ function gaussianKernel(sigma: number): Float32Array {
   return k;
 }
 
-/** Separable Gaussian blur within each slice (edges clamped). */
+/** Separable Gaussian blur within each slice (edges clamped), one slice copy per pass. */
 export function blurInPlane(
   v: Float32Array,
   nx: number,
@@ -228,47 +228,46 @@ export function blurInPlane(
   sx: number,
   sy: number,
 ): void {
-  const line = new Float32Array(Math.max(nx, ny));
-  if (sx >= 0.05) {
-    const k = gaussianKernel(sx);
-    for (let row = 0; row < ny * nz; row++) blurRow(v, row * nx, nx, k, line);
-  }
-  if (sy >= 0.05) {
-    // Along y, whole rows at a time: contiguous reads instead of a stride of nx.
-    const k = gaussianKernel(sy);
-    const r = (k.length - 1) >> 1;
-    const plane = nx * ny;
-    const slab = new Float32Array(plane);
-    for (let kz = 0; kz < nz; kz++) {
-      const o = kz * plane;
+  const plane = nx * ny;
+  const slab = new Float32Array(plane);
+  const kx = sx >= 0.05 ? gaussianKernel(sx) : null;
+  const ky = sy >= 0.05 ? gaussianKernel(sy) : null;
+  for (let kz = 0; kz < nz; kz++) {
+    const o = kz * plane;
+    if (kx) {
       slab.set(v.subarray(o, o + plane));
+      const r = (kx.length - 1) >> 1;
+      for (let j = 0; j < ny; j++) {
+        const row = j * nx;
+        for (let i = 0; i < nx; i++) {
+          let acc = 0;
+          if (i >= r && i + r < nx) {
+            const base = row + i - r;
+            for (let t = 0; t < kx.length; t++) acc += kx[t]! * slab[base + t]!;
+          } else {
+            for (let t = -r; t <= r; t++) {
+              const ii = i + t < 0 ? 0 : i + t >= nx ? nx - 1 : i + t;
+              acc += kx[t + r]! * slab[row + ii]!;
+            }
+          }
+          v[o + row + i] = acc;
+        }
+      }
+    }
+    if (ky) {
+      // Along y, whole rows at a time: contiguous reads instead of a stride of nx.
+      slab.set(v.subarray(o, o + plane));
+      const r = (ky.length - 1) >> 1;
       for (let j = 0; j < ny; j++) {
         const out = o + j * nx;
         v.fill(0, out, out + nx);
         for (let t = -r; t <= r; t++) {
           const jj = j + t < 0 ? 0 : j + t >= ny ? ny - 1 : j + t;
-          const w = k[t + r]!;
+          const w = ky[t + r]!;
           const src = jj * nx;
           for (let i = 0; i < nx; i++) v[out + i]! += w * slab[src + i]!;
         }
       }
     }
-  }
-}
-
-function blurRow(v: Float32Array, start: number, len: number, k: Float32Array, line: Float32Array): void {
-  const r = (k.length - 1) >> 1;
-  for (let i = 0; i < len; i++) line[i] = v[start + i]!;
-  for (let i = 0; i < len; i++) {
-    let acc = 0;
-    if (i >= r && i + r < len) {
-      for (let t = 0; t < k.length; t++) acc += k[t]! * line[i - r + t]!;
-    } else {
-      for (let t = -r; t <= r; t++) {
-        const ii = i + t < 0 ? 0 : i + t >= len ? len - 1 : i + t;
-        acc += k[t + r]! * line[ii]!;
-      }
-    }
-    v[start + i] = acc;
   }
 }

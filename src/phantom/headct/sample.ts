@@ -1148,8 +1148,12 @@ function scaleVentricles(c: HeadCtCase, lateral: number, third: number): void {
 
 function growVentricles(c: HeadCtCase, lateral: number, third: number): void {
   const v = c.anatomy.ventricles;
-  v.left = Math.max(v.left, lateral * (v.left / Math.max(v.left, v.right)));
-  v.right = Math.max(v.right, lateral * (v.right / Math.max(v.left, v.right)));
+  // Keep the existing left/right asymmetry while enlarging both.
+  const big = Math.max(v.left, v.right);
+  const left = v.left / big;
+  const right = v.right / big;
+  v.left = Math.max(v.left, lateral * left);
+  v.right = Math.max(v.right, lateral * right);
   v.third = Math.max(v.third, third);
 }
 
