@@ -1,12 +1,7 @@
 import { InputError } from "../errors.js";
 import type { FindingMatrix } from "./finding-matrix.js";
-import {
-  type EvalReport,
-  type EvaluateOptions,
-  evaluateFindings,
-  type MacroAuc,
-  macroAuc,
-} from "./findings.js";
+import { type MacroAuc, macroAuc } from "./findings.js";
+import { type EvalReport, type EvaluateOptions, evaluateFindings } from "./report.js";
 
 /**
  * Collects (labels, probabilities) batch by batch during inference and evaluates them at the end

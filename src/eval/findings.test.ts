@@ -5,8 +5,9 @@ import { fixture } from "../../test/paths.js";
 import { CumulativeFindings } from "./cumulative.js";
 import { delongTest } from "./delong.js";
 import { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
-import { delongMeanTest, evaluateFindings, macroAuc } from "./findings.js";
+import { delongMeanTest, macroAuc } from "./findings.js";
 import { Prng } from "./prng.js";
+import { evaluateFindings } from "./report.js";
 
 const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
   multilabel: {

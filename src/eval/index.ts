@@ -16,16 +16,9 @@ export {
   structuralComponents,
 } from "./delong.js";
 export { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
-export {
-  delongMeanTest,
-  type EvalReport,
-  type EvaluateOptions,
-  evaluateFindings,
-  type FindingReport,
-  type MacroAuc,
-  macroAuc,
-} from "./findings.js";
+export { delongMeanTest, type MacroAuc, macroAuc } from "./findings.js";
 export { bootstrapMeanAucCi, type MeanAucCi } from "./mean-bootstrap.js";
+export { type EvalReport, type EvaluateOptions, evaluateFindings, type FindingReport } from "./report.js";
 export { type RocCurve, rocAuc, rocCurve } from "./roc.js";
 export {
   type Confusion,
