@@ -39,3 +39,4 @@ export {
 } from "./io/safetensors/index.js";
 export * from "./engine/optim/index.js";
 export * from "./phantom/index.js";
+export * from "./data/index.js";
