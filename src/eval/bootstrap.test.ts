@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { fixture } from "../../test/paths.js";
 import { bootstrapAucCi, bootstrapAucReplicates, quantileSorted } from "./bootstrap.js";
 import { delongVariance } from "./delong.js";
 import { Prng } from "./prng.js";
@@ -80,4 +82,20 @@ test("Prng: same seed same stream, int() covers [0, k) evenly", () => {
   // Chi-square with 9 degrees of freedom: the 0.999 quantile is 27.9.
   const chi2 = counts.reduce((t, c) => t + (c - 10000) ** 2 / 10000, 0);
   assert.ok(chi2 < 27.9, `chi2 ${chi2}`);
+});
+
+test("Prng is xoshiro128** seeded by splitmix32: same stream as the C reference", () => {
+  // test/fixtures/eval/xoshiro128ss.c, compiled with cc, wrote these (unsigned 32-bit C arithmetic).
+  const ref = JSON.parse(readFileSync(fixture("eval", "xoshiro128ss.json"), "utf8")) as Record<
+    string,
+    number[]
+  >;
+  for (const [seed, stream] of Object.entries(ref)) {
+    const rng = new Prng(Number(seed));
+    assert.deepEqual(
+      stream.map(() => rng.nextUint32()),
+      stream,
+      `seed ${seed}`,
+    );
+  }
 });
