@@ -154,6 +154,9 @@ test("evaluateFindings: JSON-ready report, null AUC and CI for one-class finding
   });
   assert.equal(curves.findings.a!.reliability!.length, 10);
   assert.doesNotThrow(() => JSON.stringify(r));
+  const steps: number[] = [];
+  evaluateFindings(labels, probs, { bootstrap: 5, onProgress: (done, total) => steps.push(done / total) });
+  assert.deepEqual(steps, [1 / 4, 2 / 4, 3 / 4, 1]);
   const withB = evaluateFindings(labels, probs, { names: ["a", "b", "c"], bootstrap: 0, compare: probs });
   assert.equal(withB.findings.a!.ci, null);
   assert.deepEqual(withB.findings.a!.compare, { auc_b: 0.875, diff: 0, diff_ci: [0, 0], z: 0, p: 1 });

@@ -29,6 +29,8 @@ export interface EvaluateOptions {
   curves?: boolean;
   /** A second model's probabilities on the same cases: adds paired DeLong tests. */
   compare?: FindingMatrix;
+  /** Called after each finding and after the mean's bootstrap (done of total steps). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface FindingReport {
@@ -173,6 +175,7 @@ export function evaluateFindings(
       };
     }
     findings[names[j]!] = report;
+    options.onProgress?.(j + 1, labels.cols + 1);
   }
   const out: EvalReport = {
     n_cases: labels.rows,
@@ -194,6 +197,7 @@ export function evaluateFindings(
     },
     note: RESEARCH_NOTE,
   };
+  options.onProgress?.(labels.cols + 1, labels.cols + 1);
   if (options.compare) {
     const t = delongMeanTest(labels, probs, options.compare);
     out.compare = {

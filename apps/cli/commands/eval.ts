@@ -103,6 +103,10 @@ export function formatReport(r: EvalReport, specs: number[]): string {
   return `${out.join("\n")}\n`;
 }
 
+function showProgress(done: number, total: number): void {
+  process.stderr.write(done < total ? `\revaluating: ${done}/${total - 1} findings` : "\r\x1b[K");
+}
+
 export const evalCommand: Command = {
   name: "eval",
   summary: "evaluate predicted probabilities: AUC per finding with CIs, mean AUC, DeLong comparison",
@@ -151,6 +155,8 @@ export const evalCommand: Command = {
       threshold,
       curves: values.curves,
       ...(inputs.compare ? { compare: inputs.compare } : {}),
+      // Progress only on a terminal: piped stderr (CI logs, tests) stays clean.
+      ...(process.stderr.isTTY ? { onProgress: showProgress } : {}),
     });
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, specs));
     return 0;
