@@ -658,9 +658,11 @@ export class HeadModel {
     this.anat = A.skull;
     // Frontal sinus air inside the thick frontal bone.
     if (y > 70) {
-      const s = ellipsoidSd(x, y - 87, z - 14, 14, 4.5, 11);
-      if (s < 0) {
-        this.#sinus(s, y, 87, 4.5);
+      // Frontal sinus: two lobulated cells either side of a thin septum.
+      const ax = x < 0 ? -x : x;
+      const s = ellipsoidSd(ax - 7, y - 87, z - 10 - 0.15 * ax, 7.5, 4, 8.5);
+      if (s < 0 && ax > 0.8 && this.#noise.at(x * 0.35, y * 0.35, z * 0.35 + 19) > -0.35) {
+        this.#sinus(s, y, 87, 4);
         return;
       }
     }
