@@ -154,6 +154,7 @@ test("evaluateFindings: JSON-ready report, null AUC and CI for one-class finding
   });
   assert.equal(curves.findings.a!.reliability!.length, 10);
   assert.doesNotThrow(() => JSON.stringify(r));
+  assert.throws(() => evaluateFindings(labels, probs, { names: ["a", "a", "c"] }), /distinct/);
   const steps: number[] = [];
   evaluateFindings(labels, probs, { bootstrap: 5, onProgress: (done, total) => steps.push(done / total) });
   assert.deepEqual(steps, [1 / 4, 2 / 4, 3 / 4, 1]);

@@ -107,6 +107,7 @@ export function evaluateFindings(
   if (options.compare) checkSameShape(labels, options.compare, "comparison probabilities");
   const names = options.names ?? Array.from({ length: labels.cols }, (_, j) => `f${j}`);
   if (names.length !== labels.cols) throw new InputError(`${names.length} names for ${labels.cols} findings`);
+  if (new Set(names).size !== names.length) throw new InputError("finding names must be distinct");
   const replicates = options.bootstrap ?? 1000;
   const seed = options.seed ?? 0;
   const level = options.level ?? 0.95;
