@@ -114,6 +114,41 @@ export abstract class Module {
   }
 }
 
+/**
+ * A plain holder of children (like torch's ModuleDict / ModuleList: numbered children are list
+ * items). It has no computation of its own; its owner calls the children.
+ */
+export class Container extends Module {
+  add<M extends Module>(name: string, m: M): M {
+    return this.addModule(name, m);
+  }
+
+  forward(): Value {
+    throw new Error("Container has no forward; call its children");
+  }
+}
+
+/**
+ * Places `m` at dotted `path` under `root`, creating Containers for missing intermediate levels
+ * (so a module can reproduce nested checkpoint names such as `attention.output.dense`).
+ */
+export function place<M extends Module>(root: Module, path: string, m: M): M {
+  const parts = path.split(".");
+  let parent = root;
+  for (const part of parts.slice(0, -1)) {
+    let next = parent.children.get(part);
+    if (!next) {
+      next = new Container();
+      parent.children.set(part, next);
+    }
+    parent = next;
+  }
+  const last = parts[parts.length - 1] as string;
+  checkName(last);
+  parent.children.set(last, m);
+  return m;
+}
+
 function join(prefix: string, name: string): string {
   return prefix === "" ? name : `${prefix}.${name}`;
 }
