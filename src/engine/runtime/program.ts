@@ -21,7 +21,8 @@ export class Program {
 
   static async create(outputs: Record<string, Value>, opts: CompileOptions = {}): Promise<Program> {
     const location = opts.externalDataLocation ?? "model.onnx.data";
-    const s = serialize(outputs, { ...opts, externalDataLocation: location });
+    // Past ~2 GB protobuf cannot hold the weights: they go to a side file (ONNX external data).
+    const s = serialize(outputs, { externalDataThreshold: 1.8e9, ...opts, externalDataLocation: location });
     const runtime: RuntimeOptions = {};
     if (opts.provider) runtime.provider = opts.provider;
     if (opts.intraOpThreads !== undefined) runtime.intraOpThreads = opts.intraOpThreads;
