@@ -51,6 +51,7 @@ export interface DicomHeader {
   modality: string | undefined;
   rescaleType: string | undefined;
   instanceNumber: number | undefined;
+  acquisitionNumber: number | undefined;
   sliceThickness: number | undefined;
   spacingBetweenSlices: number | undefined;
   format: PixelFormat;
@@ -169,6 +170,7 @@ export function readHeader(
     modality: str(ds, "x00080060"),
     rescaleType: str(ds, "x00281054") ?? str(ds, "x30040002"),
     instanceNumber: ds.intString("x00200013"),
+    acquisitionNumber: ds.intString("x00200012"),
     sliceThickness: ds.floatString("x00180050"),
     spacingBetweenSlices: ds.floatString("x00180088"),
     format,

@@ -376,6 +376,19 @@ test("a series mixing orientations is split into volumes, with a note", async ()
   assert.equal(list[0]!.slices, 5);
 });
 
+test("overlapping acquisitions in one series are split by AcquisitionNumber", async () => {
+  const vols = await readDicom(dicom("acquisitions"));
+  assert.equal(vols.length, 2);
+  const [first, second] = vols as [Volume, Volume];
+  assert.deepEqual(first.shape, [16, 16, 4]);
+  assertVoxels(first, PATTERN.ct!);
+  assert.deepEqual(second.shape, [16, 16, 3]);
+  assertVoxels(second, (i, j, k) => PATTERN.ct!(i, j, 10 + k));
+  assert.equal(second.affine[11], 4); // starts at z = 4
+  for (const v of vols)
+    assert.ok((v.meta.notes as string[]).some((n) => n.includes("overlapping acquisitions")));
+});
+
 test("missing ImagePositionPatient: ordered by InstanceNumber with a warning", async () => {
   const v = await one(dicom("no_position"));
   // Files k = 0, 1, 2 carry InstanceNumber 3, 1, 2.

@@ -67,14 +67,17 @@ export function buildStacks(headers: readonly DicomHeader[]): Stack[] {
       list.push(s);
       parts.set(key, list);
     }
-    const groups = [...parts.values()].sort((a, b) => b.length - a.length);
-    let splitNote: string | undefined;
-    if (groups.length > 1) {
-      const differing = SPLIT_FIELDS.filter((f) => new Set(groups.map((g) => f.of(g[0]!))).size > 1).map(
-        (f) => f.name,
-      );
-      splitNote = `series ${uid} mixes ${differing.join(", ")}: split into ${groups.length} volumes`;
-    }
+    let groups = [...parts.values()];
+    const differing = SPLIT_FIELDS.filter((f) => new Set(groups.map((g) => f.of(g[0]!))).size > 1).map(
+      (f) => f.name,
+    );
+    const byAcquisition = groups.map(splitAcquisitions);
+    if (byAcquisition.some((g) => g.length > 1)) differing.push("overlapping acquisitions");
+    groups = byAcquisition.flat().sort((a, b) => b.length - a.length);
+    const splitNote =
+      groups.length > 1
+        ? `series ${uid} mixes ${differing.join(", ")}: split into ${groups.length} volumes`
+        : undefined;
     groups.forEach((g, index) => {
       const st = buildStack(uid, g);
       if (splitNote) st.notes.unshift(`${splitNote} (this is volume ${index + 1}, ${g.length} slices)`);
@@ -82,6 +85,32 @@ export function buildStacks(headers: readonly DicomHeader[]): Stack[] {
     });
   }
   return stacks;
+}
+
+/**
+ * Separate acquisitions that cover some positions twice but not as a clean time series (e.g. a
+ * repeated scan of part of the range): one volume per AcquisitionNumber, when that leaves no
+ * acquisition with repeated positions. Anything else is left to buildStack.
+ */
+function splitAcquisitions(slices: Slice[]): Slice[][] {
+  const iop = slices[0]!.info.orientation;
+  if (!iop || slices.some((s) => !s.info.position)) return [slices];
+  const normal = sliceNormal(iop);
+  const at = (s: Slice) => Math.round(dot(s.info.position!, normal) * 1000);
+  const counts = new Map<number, number>();
+  for (const s of slices) counts.set(at(s), (counts.get(at(s)) ?? 0) + 1);
+  const perPosition = new Set(counts.values());
+  if (!([...perPosition].some((c) => c > 1) && perPosition.size > 1)) return [slices];
+  const byAcq = new Map<number | undefined, Slice[]>();
+  for (const s of slices) {
+    const list = byAcq.get(s.header.acquisitionNumber) ?? [];
+    list.push(s);
+    byAcq.set(s.header.acquisitionNumber, list);
+  }
+  if (byAcq.size < 2) return [slices];
+  const parts = [...byAcq.entries()].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)).map(([, g]) => g);
+  const clean = parts.every((g) => new Set(g.map(at)).size === g.length);
+  return clean ? parts : [slices];
 }
 
 function compareTemporal(a: Slice, b: Slice): number {
