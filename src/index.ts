@@ -40,3 +40,4 @@ export {
 export * from "./engine/optim/index.js";
 export * from "./phantom/index.js";
 export * from "./data/index.js";
+export * as nn from "./nn/index.js";
