@@ -365,6 +365,11 @@ async function decodeStack(
     const grid = uniformGrid(st.distances);
     const real = data as Float32Array;
     const planes = st.nt;
+    if (plane * grid.length * planes > maxVoxels)
+      throw new InputError(
+        `resampling series ${st.seriesInstanceUID} to ${grid.length} uniform slices would exceed maxVoxels (${maxVoxels})`,
+        source,
+      );
     const resampled = new Float32Array(plane * grid.length * planes);
     for (let t = 0; t < planes; t++) {
       const src = real.subarray(t * plane * st.nz, (t + 1) * plane * st.nz);
