@@ -1,6 +1,6 @@
 // Speed of the evaluation statistics on synthetic scores with ties (scores rounded to 3 decimals).
 // Usage: npm run bench:eval [-- --json] [--quick] [--repeat 3]
-// Reported (best of --repeat, wall ms): ROC AUC and ROC curve on 10^6 cases; a 1000-replicate
+// Reported (best of --repeat: wall ms and that run's CPU ms): ROC AUC and ROC curve on 10^6 cases; a 1000-replicate
 // stratified bootstrap CI on 10^4 and 10^5 cases, next to the naive bootstrap (materialise each
 // resample and sort it again) on 10^4 cases for scale; the paired DeLong test on 10^5 and 10^6
 // cases; and a full `medadapt eval` report (75 findings × 10^4 cases, 1000 replicates, --compare).
@@ -49,14 +49,18 @@ function data(n: number, seed: number): { y: Float64Array; a: Float64Array; b: F
   return { y, a, b };
 }
 
-function best(fn: () => unknown): number {
-  let ms = Number.POSITIVE_INFINITY;
+/** Best wall time of `repeat` runs, with that run's CPU time (less sensitive to a busy machine). */
+function best(fn: () => unknown): { ms: number; cpuMs: number } {
+  let out = { ms: Number.POSITIVE_INFINITY, cpuMs: 0 };
   for (let i = 0; i < repeat; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    ms = Math.min(ms, performance.now() - t0);
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    if (ms < out.ms) out = { ms, cpuMs: (c.user + c.system) / 1000 };
   }
-  return ms;
+  return out;
 }
 
 /** The textbook bootstrap: build each resample and compute its AUC from scratch (sorts again). */
@@ -74,24 +78,24 @@ function naiveBootstrap(y: Float64Array, s: Float64Array, replicates: number): v
   }
 }
 
-const rows: { task: string; n: number; ms: number }[] = [];
+const rows: { task: string; n: number; ms: number; cpuMs: number }[] = [];
 const n6 = Math.round(1e6 * scale);
 const n5 = Math.round(1e5 * scale);
 const n4 = Math.round(1e4 * scale);
 const big = data(n6, 1);
 const mid = data(n5, 2);
 const small = data(n4, 3);
-rows.push({ task: "rocAuc", n: n6, ms: best(() => rocAuc(big.y, big.a)) });
-rows.push({ task: "rocCurve (drop intermediate)", n: n6, ms: best(() => rocCurve(big.y, big.a)) });
-rows.push({ task: "bootstrap CI, 1000 replicates", n: n4, ms: best(() => bootstrapAucCi(small.y, small.a)) });
-rows.push({ task: "bootstrap CI, 1000 replicates", n: n5, ms: best(() => bootstrapAucCi(mid.y, mid.a)) });
+rows.push({ task: "rocAuc", n: n6, ...best(() => rocAuc(big.y, big.a)) });
+rows.push({ task: "rocCurve (drop intermediate)", n: n6, ...best(() => rocCurve(big.y, big.a)) });
+rows.push({ task: "bootstrap CI, 1000 replicates", n: n4, ...best(() => bootstrapAucCi(small.y, small.a)) });
+rows.push({ task: "bootstrap CI, 1000 replicates", n: n5, ...best(() => bootstrapAucCi(mid.y, mid.a)) });
 rows.push({
   task: "naive bootstrap, 1000 replicates",
   n: n4,
-  ms: best(() => naiveBootstrap(small.y, small.a, 1000)),
+  ...best(() => naiveBootstrap(small.y, small.a, 1000)),
 });
-rows.push({ task: "paired DeLong test", n: n5, ms: best(() => delongTest(mid.y, mid.a, mid.b)) });
-rows.push({ task: "paired DeLong test", n: n6, ms: best(() => delongTest(big.y, big.a, big.b)) });
+rows.push({ task: "paired DeLong test", n: n5, ...best(() => delongTest(mid.y, mid.a, mid.b)) });
+rows.push({ task: "paired DeLong test", n: n6, ...best(() => delongTest(big.y, big.a, big.b)) });
 
 // A full report: 75 findings (the project's taxonomy size) on 10^4 cases, with a second model.
 const F = 75;
@@ -111,7 +115,7 @@ const m = (x: Float64Array): FindingMatrix => ({ rows: cases, cols: F, data: x }
 rows.push({
   task: `evaluateFindings, ${F} findings, 1000 replicates, compare`,
   n: cases,
-  ms: best(() => evaluateFindings(m(labels), m(pa), { compare: m(pb) })),
+  ...best(() => evaluateFindings(m(labels), m(pa), { compare: m(pb) })),
 });
 
 // Timings on a shared machine depend on its load; report it with them.
@@ -120,9 +124,13 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify({ repeat, machine, rows }, null, 2)}\n`);
 } else {
   const w = Math.max(...rows.map((r) => r.task.length));
-  process.stdout.write(`${"task".padEnd(w)}  ${"cases".padStart(9)}  ${"ms".padStart(9)}\n`);
+  process.stdout.write(
+    `${"task".padEnd(w)}  ${"cases".padStart(9)}  ${"wall ms".padStart(9)}  ${"cpu ms".padStart(9)}\n`,
+  );
   for (const r of rows) {
-    process.stdout.write(`${r.task.padEnd(w)}  ${String(r.n).padStart(9)}  ${r.ms.toFixed(1).padStart(9)}\n`);
+    process.stdout.write(
+      `${r.task.padEnd(w)}  ${String(r.n).padStart(9)}  ${r.ms.toFixed(1).padStart(9)}  ${r.cpuMs.toFixed(1).padStart(9)}\n`,
+    );
   }
   process.stdout.write(
     `best of ${repeat} runs; scores rounded to 3 decimals (many ties); ${machine.cpus} CPUs, load average ${machine.load1}\n`,
