@@ -39,11 +39,12 @@ test("MoLRE K=3 r=2: 2·(3·2·16 + 3·10) added", () => {
 });
 
 test("below 0.5 % there is no warning", () => {
-  // Linear(1000, 1000): 1 001 000 weights; r=1 on q adds 2000 (0.2 %).
-  const m = new ToyPair(1000, 1000, 1);
+  // Linear(400, 400): 160 400 parameters each; r=1 on q adds 800 (0.25 %).
+  const m = new ToyPair(400, 400, 1);
   const s = applyMethod(m, { method: "lora", r: 1, targetModules: ["q_proj"] });
-  assert.equal(s.addedParams, 2000);
-  assert.equal(s.backboneParams, 2 * 1001000 + 1001);
+  assert.equal(s.addedParams, 800);
+  assert.equal(s.backboneParams, 2 * 160400 + 401);
+  assert.equal(s.fraction, 800 / (2 * 160400 + 401));
   assert.equal(s.warnings.length, 0);
 });
 

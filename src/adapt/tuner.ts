@@ -57,14 +57,25 @@ export function injectLayers<L extends AdapterLayer>(
   }
   for (const p of uniqueParams(model)) p.trainable = false;
   let added = 0;
+  const wrapped: string[] = [];
+  const warnings: string[] = [];
   for (const path of targets) {
     const m = model.getModule(path);
     let layer: L;
     if (m instanceof o.layerClass) layer = m;
     else {
+      const holder = directReference(model, path, m);
+      if (holder !== undefined) {
+        // The model would call the old module through that field and bypass the wrapper.
+        warnings.push(
+          `${o.method}: ${path} skipped: ${holder || "the model"} calls it through a field, not by its path`,
+        );
+        continue;
+      }
       layer = o.wrap(m, baseKind(m) as BaseKind, path);
       model.setModule(path, layer);
     }
+    wrapped.push(path);
     if (layer.adapterNames().includes(name))
       throw new InputError(`${path} already has an adapter named "${name}"`);
     added += o.addAdapter(layer, baseKind(layer.baseLayer) as BaseKind, name, path);
@@ -76,7 +87,25 @@ export function injectLayers<L extends AdapterLayer>(
     if (layer.adapterNames().includes(name))
       for (const p of layer.adapterParams(name).values()) p.trainable = true;
   const trainable = [...uniqueParams(model)].filter((p) => p.trainable).reduce((n, p) => n + p.size, 0);
-  return summarize(o.method, backboneCount, added, trainable, targets);
+  const summary = summarize(o.method, backboneCount, added, trainable, wrapped);
+  summary.warnings.push(...warnings);
+  if (!wrapped.length)
+    throw new InputError(`${o.method}: no target could be wrapped (${warnings.join("; ")})`);
+  return summary;
+}
+
+/**
+ * The path of an ancestor of `path` that keeps `m` in one of its own fields (so its forward calls
+ * `this.field.forward` rather than `getModule`), or undefined when none does.
+ */
+function directReference(model: Module, path: string, m: Module): string | undefined {
+  const parts = path.split(".");
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const ancestorPath = parts.slice(0, i).join(".");
+    const ancestor = model.getModule(ancestorPath);
+    for (const v of Object.values(ancestor)) if (v === m) return ancestorPath;
+  }
+  return undefined;
 }
 
 /** Saved tensors of adapter `name`: each layer's tensors, then modules_to_save's parameters. */
