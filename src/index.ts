@@ -41,3 +41,5 @@ export * from "./engine/optim/index.js";
 export * from "./phantom/index.js";
 export * from "./data/index.js";
 export * as nn from "./nn/index.js";
+export * as adapt from "./adapt/index.js";
+export { type ApplyOptions, applyMethod, loadAdapter, type ParamSummary, saveAdapter } from "./adapt/index.js";
