@@ -29,25 +29,43 @@ export interface Stack {
   readonly warnings: string[];
 }
 
-const SPLIT_FIELDS: readonly { name: string; of: (s: Slice) => string }[] = [
-  { name: "image size", of: (s) => `${s.header.format.columns}x${s.header.format.rows}` },
+/**
+ * What separates volumes within one series. Numbers compare with a tolerance (scanners write
+ * orientations and spacings with jitter in the last digits), everything else exactly.
+ */
+const SPLIT_FIELDS: readonly { name: string; same: (a: Slice, b: Slice) => boolean }[] = [
   {
-    name: "orientation",
-    of: (s) => (s.info.orientation ? s.info.orientation.map((v) => v.toFixed(3)).join(",") : "none"),
+    name: "image size",
+    same: (a, b) =>
+      a.header.format.columns === b.header.format.columns && a.header.format.rows === b.header.format.rows,
   },
-  {
-    name: "pixel spacing",
-    of: (s) => (s.info.spacing ? s.info.spacing.map((v) => v.toFixed(4)).join(",") : "none"),
-  },
+  { name: "orientation", same: (a, b) => close(a.info.orientation, b.info.orientation, 1e-3) },
+  { name: "pixel spacing", same: (a, b) => close(a.info.spacing, b.info.spacing, 1e-3, true) },
   {
     name: "pixel format",
-    of: (s) => {
-      const f = s.header.format;
-      return `${f.bitsAllocated}/${f.signed ? "s" : "u"}/${f.samplesPerPixel}/${f.photometric}`;
+    same: (a, b) => {
+      const f = a.header.format;
+      const g = b.header.format;
+      return (
+        f.bitsAllocated === g.bitsAllocated &&
+        f.signed === g.signed &&
+        f.samplesPerPixel === g.samplesPerPixel &&
+        f.photometric === g.photometric
+      );
     },
   },
-  { name: "echo or stack", of: (s) => s.info.echo },
+  { name: "echo or stack", same: (a, b) => a.info.echo === b.info.echo },
 ];
+
+function close(
+  a: readonly number[] | undefined,
+  b: readonly number[] | undefined,
+  tol: number,
+  relative = false,
+): boolean {
+  if (!a || !b) return a === b;
+  return a.every((v, i) => Math.abs(v - b[i]!) <= tol * (relative ? Math.max(1, Math.abs(v)) : 1));
+}
 
 /** Groups all frames of `headers` into stacks, series by series, in a stable order. */
 export function buildStacks(headers: readonly DicomHeader[]): Stack[] {
@@ -60,15 +78,14 @@ export function buildStacks(headers: readonly DicomHeader[]): Stack[] {
     }
   const stacks: Stack[] = [];
   for (const [uid, slices] of bySeries) {
-    const parts = new Map<string, Slice[]>();
+    // Each slice joins the first group whose first slice it matches on every field.
+    let groups: Slice[][] = [];
     for (const s of slices) {
-      const key = SPLIT_FIELDS.map((f) => f.of(s)).join("|");
-      const list = parts.get(key) ?? [];
-      list.push(s);
-      parts.set(key, list);
+      const g = groups.find((g) => SPLIT_FIELDS.every((f) => f.same(g[0]!, s)));
+      if (g) g.push(s);
+      else groups.push([s]);
     }
-    let groups = [...parts.values()];
-    const differing = SPLIT_FIELDS.filter((f) => new Set(groups.map((g) => f.of(g[0]!))).size > 1).map(
+    const differing = SPLIT_FIELDS.filter((f) => groups.some((g) => !f.same(g[0]!, groups[0]![0]!))).map(
       (f) => f.name,
     );
     const byAcquisition = groups.map(splitAcquisitions);
