@@ -9,10 +9,15 @@ export {
   saveWeights,
   stateTensors,
 } from "./checkpoints/hf.js";
-export { type Preprocessing, readPreprocessing } from "./checkpoints/preprocess.js";
+export {
+  type Preprocessing,
+  preprocessImages,
+  readPreprocessing,
+  targetSize,
+} from "./checkpoints/preprocess.js";
 export { type Field, readFields, type Schema } from "./checkpoints/schema.js";
 export { compileBackbone, type Embeddings, type EmbedOptions, embedPixels } from "./embed.js";
-export { normalInit, resetInitSeed } from "./init.js";
+export { lazyNormal, normalInit, resetInitSeed } from "./init.js";
 export { type Activation, activate } from "./layers/activation.js";
 export {
   applyRope,
@@ -36,3 +41,4 @@ export { type Dinov2Config, Dinov2Model } from "./nets/dinov2.js";
 export { type Dinov3Config, Dinov3Model } from "./nets/dinov3.js";
 export { type SiglipVisionConfig, SiglipVisionModel } from "./nets/siglip.js";
 export { Vit3d, type Vit3dConfig } from "./nets/vit3d.js";
+export { type AdapterBudget, adapterBudget, KNOWN_BACKBONES, type KnownBackbone } from "./zoo.js";

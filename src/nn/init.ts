@@ -8,6 +8,15 @@ export function normalInit(n: number, std: number, seed = nextSeed++): Float32Ar
   return Float32Array.from(randn(n, seed), (v) => v * std);
 }
 
+/**
+ * The same, deferred: the seed is taken now (so construction order fixes the values) and the
+ * array is made only when the Parameter's data is first read.
+ */
+export function lazyNormal(n: number, std: number): () => Float32Array {
+  const seed = nextSeed++;
+  return () => normalInit(n, std, seed);
+}
+
 /** Restarts the seed sequence, so building the same model twice gives the same weights. */
 export function resetInitSeed(seed = 1): void {
   nextSeed = seed;

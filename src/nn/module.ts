@@ -3,24 +3,41 @@
 // BuildContext turns the tree into an engine graph, emitting each Parameter once.
 import { Graph, type Value } from "../engine/index.js";
 
-/** A host weight in PyTorch layout (Linear weight [out, in]); optimizers update `data` in place. */
+/**
+ * A host weight in PyTorch layout (Linear weight [out, in]); optimizers update `data` in place.
+ * The initial values may be given as a function, run on first access of `data`, so a model that
+ * is about to be loaded from a checkpoint (or only counted) never allocates its random init.
+ */
 export class Parameter {
-  data: Float32Array;
   readonly shape: number[];
   trainable: boolean;
+  readonly size: number;
+  #data: Float32Array | undefined;
+  #init: (() => Float32Array) | undefined;
 
-  constructor(shape: readonly number[], data?: Float32Array, trainable = true) {
+  constructor(shape: readonly number[], data?: Float32Array | (() => Float32Array), trainable = true) {
     this.shape = [...shape];
-    const n = this.shape.reduce((a, b) => a * b, 1);
-    if (data && data.length !== n) {
-      throw new Error(`Parameter: ${data.length} values for shape [${this.shape.join(",")}]`);
-    }
-    this.data = data ?? new Float32Array(n);
+    this.size = this.shape.reduce((a, b) => a * b, 1);
+    if (typeof data === "function") this.#init = data;
+    else if (data) this.data = data;
     this.trainable = trainable;
   }
 
-  get size(): number {
-    return this.data.length;
+  get data(): Float32Array {
+    if (!this.#data) {
+      const d = this.#init ? this.#init() : new Float32Array(this.size);
+      this.#init = undefined;
+      this.data = d;
+    }
+    return this.#data as Float32Array;
+  }
+
+  set data(d: Float32Array) {
+    if (d.length !== this.size) {
+      throw new Error(`Parameter: ${d.length} values for shape [${this.shape.join(",")}]`);
+    }
+    this.#data = d;
+    this.#init = undefined;
   }
 }
 

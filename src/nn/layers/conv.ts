@@ -1,7 +1,7 @@
 // Convolutions (2D/3D) with PyTorch weight layout [out, in/groups, k…], and patch embedding as a
 // convolution whose stride equals its kernel.
 import { conv, reshape, transpose, type Value } from "../../engine/index.js";
-import { normalInit } from "../init.js";
+import { lazyNormal } from "../init.js";
 import { type BuildContext, Module, Parameter } from "../module.js";
 
 export class Conv extends Module {
@@ -20,7 +20,7 @@ export class Conv extends Module {
       "weight",
       new Parameter(
         [outChannels, inChannels, ...kernel],
-        normalInit(outChannels * fanIn, Math.sqrt(2 / fanIn)),
+        lazyNormal(outChannels * fanIn, Math.sqrt(2 / fanIn)),
       ),
     );
     this.bias = (opts.bias ?? true) ? this.addParam("bias", new Parameter([outChannels])) : undefined;
@@ -63,7 +63,7 @@ export class Embedding extends Module {
 
   constructor(num: number, dim: number) {
     super();
-    this.weight = this.addParam("weight", new Parameter([num, dim], normalInit(num * dim, 0.02)));
+    this.weight = this.addParam("weight", new Parameter([num, dim], lazyNormal(num * dim, 0.02)));
   }
 
   forward(ctx: BuildContext): Value {

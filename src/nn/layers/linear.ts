@@ -1,6 +1,6 @@
 // y = x·Wᵀ + b over the last axis (any leading dims), weight in PyTorch layout [out, in].
 import { gemm, reshape, type Value } from "../../engine/index.js";
-import { normalInit } from "../init.js";
+import { lazyNormal } from "../init.js";
 import { type BuildContext, Module, Parameter } from "../module.js";
 
 export class Linear extends Module {
@@ -15,7 +15,7 @@ export class Linear extends Module {
     super();
     this.weight = this.addParam(
       "weight",
-      new Parameter([outFeatures, inFeatures], normalInit(outFeatures * inFeatures, opts.std ?? 0.02)),
+      new Parameter([outFeatures, inFeatures], lazyNormal(outFeatures * inFeatures, opts.std ?? 0.02)),
     );
     this.bias = (opts.bias ?? true) ? this.addParam("bias", new Parameter([outFeatures])) : undefined;
   }

@@ -2,7 +2,7 @@
 // sizes), pre-norm blocks with LayerScale, final `layernorm`; pooler = layernormed CLS token.
 import { add, concat, expand, reshape, slice, type Value } from "../../engine/index.js";
 import { VitBlock } from "../blocks/vit-block.js";
-import { normalInit } from "../init.js";
+import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { PatchEmbed } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
@@ -38,11 +38,11 @@ class Dinov2Embeddings extends Module {
     const d = c.hidden_size;
     this.grid = Math.floor(c.image_size / c.patch_size);
     const n = this.grid * this.grid + 1;
-    this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], normalInit(d, 0.02)));
+    this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], lazyNormal(d, 0.02)));
     this.mask_token = c.use_mask_token ? this.addParam("mask_token", new Parameter([1, d])) : undefined;
     this.position_embeddings = this.addParam(
       "position_embeddings",
-      new Parameter([1, n, d], normalInit(n * d, 0.02)),
+      new Parameter([1, n, d], lazyNormal(n * d, 0.02)),
     );
     const pe = this.addModule("patch_embeddings", new Container());
     this.patch = pe.add("projection", new PatchEmbed(c.num_channels, d, [c.patch_size, c.patch_size]));

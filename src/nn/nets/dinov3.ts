@@ -2,7 +2,7 @@
 // positions; 2-D RoPE on the patch tokens only; LayerScale; final `norm`; pooler = CLS token.
 import { concat, expand, type Value } from "../../engine/index.js";
 import { VitBlock } from "../blocks/vit-block.js";
-import { normalInit } from "../init.js";
+import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { PatchEmbed } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
@@ -41,11 +41,11 @@ class Dinov3Embeddings extends Module {
     super();
     const d = c.hidden_size;
     const r = c.num_register_tokens;
-    this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], normalInit(d, 0.02)));
+    this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], lazyNormal(d, 0.02)));
     this.mask_token = this.addParam("mask_token", new Parameter([1, 1, d]));
     this.register_tokens = this.addParam(
       "register_tokens",
-      new Parameter([1, r, d], normalInit(r * d, 0.02)),
+      new Parameter([1, r, d], lazyNormal(r * d, 0.02)),
     );
     this.patch = this.addModule(
       "patch_embeddings",

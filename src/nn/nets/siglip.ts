@@ -4,7 +4,7 @@
 // head (a learned probe attending over all tokens) when `vision_use_head`, else the token mean.
 import { add, expand, reduceMean, reshape, type Value } from "../../engine/index.js";
 import { VitBlock } from "../blocks/vit-block.js";
-import { normalInit } from "../init.js";
+import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { TorchMultiheadAttention } from "../layers/attention.js";
 import { Embedding, PatchEmbed } from "../layers/conv.js";
@@ -61,7 +61,7 @@ class SiglipPoolingHead extends Module {
   constructor(c: SiglipVisionConfig) {
     super();
     const d = c.hidden_size;
-    this.probe = this.addParam("probe", new Parameter([1, 1, d], normalInit(d, 0.02)));
+    this.probe = this.addParam("probe", new Parameter([1, 1, d], lazyNormal(d, 0.02)));
     this.addModule("attention", new TorchMultiheadAttention(d, c.num_attention_heads));
     this.addModule("layernorm", new LayerNorm(d, c.layer_norm_eps));
     this.addModule("mlp", new Mlp(d, c.intermediate_size, c.hidden_act));

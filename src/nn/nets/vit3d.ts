@@ -2,7 +2,7 @@
 // positions, pre-norm blocks in timm's layout (fused `attn.qkv`, `attn.proj`, `mlp.fc1/fc2`).
 import { add, concat, expand, type Value } from "../../engine/index.js";
 import { VitBlock } from "../blocks/vit-block.js";
-import { normalInit } from "../init.js";
+import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { PatchEmbed } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
@@ -36,7 +36,7 @@ export class Vit3d extends VisionBackbone {
     const d = c.hidden_size;
     this.hiddenSize = d;
     this.numChannels = c.in_channels;
-    this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], normalInit(d, 0.02)));
+    this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], lazyNormal(d, 0.02)));
     this.patch = this.addModule("patch_embed", new PatchEmbed(c.in_channels, d, c.patch_size));
     const blocks = this.addModule("blocks", new Container());
     for (let i = 0; i < c.num_hidden_layers; i++) {

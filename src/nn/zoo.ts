@@ -1,0 +1,173 @@
+// The architectures medadapt knows by name, with the configs of their published checkpoints
+// (from the config.json files on the Hugging Face Hub), and adapter budgets counted from shapes.
+import { backboneSpec } from "./checkpoints/configs.js";
+import { buildBackbone } from "./checkpoints/hf.js";
+import { MultiHeadAttention } from "./layers/attention.js";
+import type { VisionBackbone } from "./nets/backbone.js";
+import { Cnn3d } from "./nets/cnn3d.js";
+import { Vit3d } from "./nets/vit3d.js";
+
+export interface KnownBackbone {
+  name: string;
+  /** Where the weights come from (Hub id), or "medadapt" for our own nets. */
+  source: string;
+  arch: string;
+  /** Input the parameter count refers to. */
+  input: string;
+  build: () => VisionBackbone;
+}
+
+const hf = (json: Record<string, unknown>) => () => buildBackbone(backboneSpec(json, "<built-in config>"));
+
+const dinov2 = (hidden: number, layers: number, heads: number) =>
+  hf({
+    model_type: "dinov2",
+    hidden_size: hidden,
+    num_hidden_layers: layers,
+    num_attention_heads: heads,
+    image_size: 518,
+    patch_size: 14,
+  });
+const dinov3 = (hidden: number, heads: number) =>
+  hf({
+    model_type: "dinov3_vit",
+    hidden_size: hidden,
+    intermediate_size: 4 * hidden,
+    num_hidden_layers: 12,
+    num_attention_heads: heads,
+    num_register_tokens: 4,
+    patch_size: 16,
+    image_size: 224,
+  });
+const siglip = (
+  hidden: number,
+  inter: number,
+  layers: number,
+  heads: number,
+  image: number,
+  patch: number,
+  head: boolean,
+) =>
+  hf({
+    model_type: "siglip_vision_model",
+    hidden_size: hidden,
+    intermediate_size: inter,
+    num_hidden_layers: layers,
+    num_attention_heads: heads,
+    image_size: image,
+    patch_size: patch,
+    vision_use_head: head,
+  });
+
+export const KNOWN_BACKBONES: readonly KnownBackbone[] = [
+  {
+    name: "dinov2-small",
+    source: "facebook/dinov2-small",
+    arch: "dinov2",
+    input: "3×518² (patch 14)",
+    build: dinov2(384, 12, 6),
+  },
+  {
+    name: "dinov2-base",
+    source: "facebook/dinov2-base",
+    arch: "dinov2",
+    input: "3×518² (patch 14)",
+    build: dinov2(768, 12, 12),
+  },
+  {
+    name: "dinov2-large",
+    source: "facebook/dinov2-large",
+    arch: "dinov2",
+    input: "3×518² (patch 14)",
+    build: dinov2(1024, 24, 16),
+  },
+  {
+    name: "dinov3-vits16",
+    source: "facebook/dinov3-vits16-pretrain-lvd1689m",
+    arch: "dinov3_vit",
+    input: "3×224² (patch 16)",
+    build: dinov3(384, 6),
+  },
+  {
+    name: "dinov3-vitb16",
+    source: "facebook/dinov3-vitb16-pretrain-lvd1689m",
+    arch: "dinov3_vit",
+    input: "3×224² (patch 16)",
+    build: dinov3(768, 12),
+  },
+  {
+    name: "siglip-base",
+    source: "google/siglip-base-patch16-224",
+    arch: "siglip_vision_model",
+    input: "3×224² (patch 16)",
+    build: siglip(768, 3072, 12, 12, 224, 16, true),
+  },
+  {
+    name: "siglip-so400m",
+    source: "google/siglip-so400m-patch14-384",
+    arch: "siglip_vision_model",
+    input: "3×384² (patch 14)",
+    build: siglip(1152, 4304, 27, 16, 384, 14, true),
+  },
+  {
+    name: "medgemma-vision",
+    source: "google/medgemma-4b-it (vision tower)",
+    arch: "siglip_vision_model",
+    input: "3×896² (patch 14)",
+    build: siglip(1152, 4304, 27, 16, 896, 14, false),
+  },
+  {
+    name: "vit3d-small",
+    source: "medadapt",
+    arch: "vit3d",
+    input: "1×D×H×W (patch 16³)",
+    build: () =>
+      new Vit3d({
+        in_channels: 1,
+        hidden_size: 384,
+        num_hidden_layers: 12,
+        num_attention_heads: 6,
+        mlp_ratio: 4,
+        patch_size: [16, 16, 16],
+      }),
+  },
+  {
+    name: "cnn3d",
+    source: "medadapt",
+    arch: "cnn3d",
+    input: "1×D×H×W",
+    build: () => new Cnn3d({ in_channels: 1, widths: [32, 64, 128, 256], depths: [2, 2, 2, 2] }),
+  },
+];
+
+export interface AdapterBudget {
+  /** Adapted Linear layers (q and v of every self-attention). */
+  layers: number;
+  lora: number;
+  molre: number;
+}
+
+/**
+ * Parameters added by LoRA (rank r on q and v: r·(d_in + d_out) per layer) and by MoLRE (K
+ * experts of rank r, plus a zero-initialised router W_g [K, d_in] per layer), counted from the
+ * shapes of the backbone's attention projections.
+ */
+export function adapterBudget(
+  model: VisionBackbone,
+  lora: { r: number } = { r: 8 },
+  molre: { k: number; r: number } = { k: 4, r: 4 },
+): AdapterBudget {
+  let layers = 0;
+  let l = 0;
+  let m = 0;
+  for (const [, mod] of model.namedModules()) {
+    if (!(mod instanceof MultiHeadAttention)) continue;
+    const d = mod.dim;
+    for (let i = 0; i < 2; i++) {
+      layers++;
+      l += lora.r * (d + d);
+      m += molre.k * molre.r * (d + d) + molre.k * d;
+    }
+  }
+  return { layers, lora: l, molre: m };
+}
