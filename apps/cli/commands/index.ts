@@ -1,9 +1,11 @@
 import type { Command } from "../command.js";
 import { convert } from "./convert.js";
+import { embed } from "./embed.js";
 import { evalCommand } from "./eval.js";
 import { info } from "./info.js";
+import { models } from "./models.js";
 import { series } from "./series.js";
 import { tensors } from "./tensors.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
-export const commands: Command[] = [info, convert, series, evalCommand, tensors];
+export const commands: Command[] = [info, convert, series, evalCommand, tensors, embed, models];
