@@ -215,6 +215,50 @@ function segmentsSd(s: Float64Array, x: number, y: number, z: number): number {
   return best;
 }
 
+/** Segments [a → b, radius ra → rb] flattened as ventricleSegments does. */
+function segments(list: [Vec3, Vec3, number, number][]): Float64Array {
+  const out: number[] = [];
+  for (const [a, b, ra, rb] of list) {
+    const u = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+    out.push(...a, ...u, 1 / (u[0]! ** 2 + u[1]! ** 2 + u[2]! ** 2), ra, rb);
+  }
+  return Float64Array.from(out);
+}
+
+/**
+ * Signed distance from (v[QX], v[QY], v[QZ]) to segment `i` of `s` into v[RES], and the position
+ * along it (0..1) into v[RES_T]. Everything travels through `v`, so nothing is boxed.
+ */
+function segmentSdInto(s: Float64Array, i: number, v: Float64Array): void {
+  const o = i * 9;
+  const wx = v[QX]! - s[o]!;
+  const wy = v[QY]! - s[o + 1]!;
+  const wz = v[QZ]! - s[o + 2]!;
+  const ux = s[o + 3]!;
+  const uy = s[o + 4]!;
+  const uz = s[o + 5]!;
+  let t = (wx * ux + wy * uy + wz * uz) * s[o + 6]!;
+  t = t < 0 ? 0 : Math.min(t, 1);
+  const dx = wx - ux * t;
+  const dy = wy - uy * t;
+  const dz = wz - uz * t;
+  v[RES] = Math.sqrt(dx * dx + dy * dy + dz * dz) - (s[o + 7]! + (s[o + 8]! - s[o + 7]!) * t);
+  v[RES_T] = t;
+}
+
+/** Whether (v[QX], v[QY], v[QZ]) lies inside any segment of `s`. */
+function inSegmentsAt(s: Float64Array, v: Float64Array): boolean {
+  return inSegments(s, v[QX]!, v[QY]!, v[QZ]!);
+}
+
+const BRAINSTEM = segments([
+  [[0, -20, -6], [0, -24, -40], 9, 12.5],
+  [[0, -24, -40], [0, -34, -70], 12.5, 9],
+]);
+/** Sylvian fissure axis (right side, |x|); its radius depends on sulcal width. */
+const SYLVIAN = segments([[[28, 8, -12], [60, -6, 2], 0, 0]]);
+const PETROUS = segments([[[16, -14, -38], [48, -30, -44], 5, 8]]);
+
 /**
  * Slots of HeadModel's argument array. Doubles passed as arguments to (or stored in fields by) a
  * function V8 does not inline are boxed on the heap; passing them through a Float64Array keeps
@@ -233,6 +277,12 @@ const ARG1 = 9;
 const ARG2 = 10;
 const ARG3 = 11;
 const ARG4 = 12;
+/** Query point and results of the segment helpers. */
+const QX = 13;
+const QY = 14;
+const QZ = 15;
+const RES = 16;
+const RES_T = 17;
 
 /** One lesion in a flat, monomorphic form for the per-point loop. */
 class Compiled {
@@ -402,7 +452,7 @@ export class HeadModel {
    */
   readonly out = new Float64Array(1);
   /** The point to sample (x, y, z in slots 0..2) and the per-voxel arguments of the private steps. */
-  readonly point = new Float64Array(16);
+  readonly point = new Float64Array(18);
   anat = 0;
   hem = 0;
 
@@ -434,9 +484,12 @@ export class HeadModel {
   #streak: number;
   #metal: Compiled[];
   #bounds: Float64Array;
+  /** Inverse semi-axes of the three skin ellipsoids (cranium, posterior fossa, face). */
+  #skinInv: Float64Array;
   #directionReach: number;
   /** Left and right lateral ventricle segments (see ventricleSegments). */
   #ventricles: [Float64Array, Float64Array];
+  #choroid: [Float64Array, Float64Array];
 
   constructor(c: HeadCtCase) {
     this.#c = c;
@@ -484,8 +537,20 @@ export class HeadModel {
       ...ell(PF_CENTER, PF_AXES, m),
       ...ell(FACE_CENTER, FACE_AXES, m - this.#skinGrow),
     ]);
+    const g = this.#skinGrow;
+    this.#skinInv = Float64Array.from([
+      ...CAV_AXES.map((a) => 1 / (a + g)),
+      ...PF_AXES.map((a) => 1 / (a + g)),
+      ...FACE_AXES.map((a) => 1 / a),
+    ]);
     this.#directionReach = 2 + Math.max(15, ...this.#extra.map((l) => l.thickness + 1));
     this.#ventricles = [ventricleSegments(this.#vl), ventricleSegments(this.#vr)];
+    const choroid = (vs: number) => {
+      const sp = 1 + 0.25 * (vs - 1);
+      return segments([[[16 * sp, -20, 13], [21 * sp, -32, 11], 2.5, 3.5]]);
+    };
+    this.#choroid = [choroid(this.#vl), choroid(this.#vr)];
+    this.#noise.configureOctaves(this.#freq, 0.45);
   }
 
   /** Classifies canonical point (x, y, z); results in `hu`, `anat`, `hem`. */
@@ -511,7 +576,8 @@ export class HeadModel {
       if (this.#any.length > 0) this.#overlay(false);
       return;
     }
-    let dC = cavitySd(x, y, z);
+    this.#cavity();
+    let dC = v[ARG1]!;
     const dC0 = dC;
     let ux = 0;
     let uy = 0;
@@ -567,39 +633,14 @@ export class HeadModel {
       if (this.#any.length > 0) this.#overlay(true);
       return;
     }
-    const g = this.#skinGrow;
-    const dS =
-      Math.min(
-        ellipsoidSd(
-          x - CAVITY_CENTER[0],
-          y - CAVITY_CENTER[1],
-          z - CAVITY_CENTER[2],
-          CAV_AXES[0] + g,
-          CAV_AXES[1] + g,
-          CAV_AXES[2] + g,
-        ),
-        ellipsoidSd(
-          x - PF_CENTER[0],
-          y - PF_CENTER[1],
-          z - PF_CENTER[2],
-          PF_AXES[0] + g,
-          PF_AXES[1] + g,
-          PF_AXES[2] + g,
-        ),
-        ellipsoidSd(
-          x - FACE_CENTER[0],
-          y - FACE_CENTER[1],
-          z - FACE_CENTER[2],
-          FACE_AXES[0],
-          FACE_AXES[1],
-          FACE_AXES[2],
-        ),
-      ) - scalpSwell;
+    this.#skin();
+    const dS = v[ARG1]! - scalpSwell;
     if (dS > 0) {
       this.out[0] = -1000;
       this.anat = A.background;
     } else {
-      const t = this.#skullThickness(x, y, z);
+      this.#skullThickness();
+      const t = v[ARG1]!;
       if (dC0 < t - Math.max(depressed, 0) && !skullGone) {
         if (fractureGap || depressed < 0) {
           this.out[0] = 35;
@@ -620,6 +661,35 @@ export class HeadModel {
     if (this.#any.length > 0) this.#overlay(false);
   }
 
+  /** Signed distance to the skin (before scalp swelling) into ARG1. */
+  #skin(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
+    const k = this.#skinInv;
+    const a = ellipsoidSdInv(
+      x - CAVITY_CENTER[0],
+      y - CAVITY_CENTER[1],
+      z - CAVITY_CENTER[2],
+      k[0]!,
+      k[1]!,
+      k[2]!,
+    );
+    const b = ellipsoidSdInv(x - PF_CENTER[0], y - PF_CENTER[1], z - PF_CENTER[2], k[3]!, k[4]!, k[5]!);
+    const c = ellipsoidSdInv(x - FACE_CENTER[0], y - FACE_CENTER[1], z - FACE_CENTER[2], k[6]!, k[7]!, k[8]!);
+    v[ARG1] = Math.min(a, b, c);
+  }
+
+  /**
+   * cavitySd of the current point into ARG1: a call without double arguments or a double result,
+   * so nothing is boxed even when V8 does not inline it.
+   */
+  #cavity(): void {
+    const v = this.point;
+    v[ARG1] = cavitySd(v[X]!, v[Y]!, v[Z]!);
+  }
+
   /** Inside the head's bounding ellipsoids (skin plus scalp swelling plus a margin)? */
   #inBounds(): boolean {
     const v = this.point;
@@ -636,15 +706,23 @@ export class HeadModel {
     return false;
   }
 
-  #skullThickness(x: number, y: number, z: number): number {
+  /** Skull thickness (mm) at the current point into ARG1. */
+  #skullThickness(): void {
+    const v = this.point;
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     const a = this.#c.anatomy;
     let t = a.skullThickness * (1 + 0.15 * this.#noise.at(x * 0.04, y * 0.04, z * 0.04));
     if (y > 55) t += 9 * smoothstep(55, 75, y) * Math.exp(-((x * x) / 400 + ((z - 14) * (z - 14)) / 300));
     // Below the anterior and middle cranial fossae the skull base is a thin plate.
     if (z < -18 && y > -6) {
-      if (z < floorZ(x, y) + 0.5) return 3.5;
+      if (z < floorZ(x, y) + 0.5) {
+        v[ARG1] = 3.5;
+        return;
+      }
     }
-    return t;
+    v[ARG1] = t;
   }
 
   #bone(): void {
@@ -799,8 +877,12 @@ export class HeadModel {
       if (this.out[0] < 0) this.anat = A.sinus_air;
       return true;
     }
-    const p = capsuleSd(ax, y, z, 16, -14, -38, 48, -30, -44, 5, 8);
-    if (p < 0) {
+    const v = this.point;
+    v[QX] = ax;
+    v[QY] = y;
+    v[QZ] = z;
+    segmentSdInto(PETROUS, 0, v);
+    if (v[RES]! < 0) {
       this.anat = A.skull;
       this.out[0] = this.#c.tissue.cortical * 1.1;
       return true;
@@ -887,10 +969,11 @@ export class HeadModel {
 
     // Brainstem, from the midbrain through the tentorial incisura to the medulla.
     if (y < 0 && y > -50 && ax < 20 && z < 10) {
-      const bs =
-        z > -40
-          ? capsuleSd(x, y, z, 0, -20, -6, 0, -24, -40, 9, 12.5)
-          : capsuleSd(x, y, z, 0, -24, -40, 0, -34, -70, 12.5, 9);
+      v[QX] = x;
+      v[QY] = y;
+      v[QZ] = z;
+      segmentSdInto(BRAINSTEM, z > -40 ? 0 : 1, v);
+      const bs = v[RES]!;
       if (bs < 0) {
         this.out[0] = tis.brainstem;
         this.anat = A.brainstem;
@@ -952,7 +1035,10 @@ export class HeadModel {
     // Ventricular system, septum and choroid plexus.
     if (ax < 48 && y > -62 && y < 42 && z > -28 && z < 36) {
       const seg = this.#ventricles[right ? 1 : 0];
-      if (inSegments(seg, ax, y, z)) {
+      v[QX] = ax;
+      v[QY] = y;
+      v[QZ] = z;
+      if (inSegmentsAt(seg, v)) {
         const cav = an.cavum;
         // Septum pellucidum between the frontal horns (or a cavum within it).
         if (ax < 0.5 + cav && y > -8 && z > 4) {
@@ -965,8 +1051,9 @@ export class HeadModel {
           return;
         }
         const vs = right ? this.#vr : this.#vl;
-        const spread = 1 + 0.25 * (vs - 1);
-        const ch = capsuleSd(ax, y, z, 16 * spread, -20, 13, 21 * spread, -32, 11, 2.5, 3.5);
+        const _spread = 1 + 0.25 * (vs - 1);
+        segmentSdInto(this.#choroid[right ? 1 : 0]!, 0, v);
+        const ch = v[RES]!;
         if (ch < 0) {
           const cc = c.diffuse.calcification.choroid;
           this.out[0] = cc > 0 && ch < -1 ? cc : 32;
@@ -990,7 +1077,7 @@ export class HeadModel {
       }
       // Periventricular white matter disease: patchy hypodensity near the ventricles.
       if (c.diffuse.svdDelta !== 0) {
-        const dv = segmentsSd(seg, ax, y, z);
+        const dv = segmentsSd(seg, ax, y, z); // only with small-vessel disease
         if (dv < 14) {
           v[EFF] = eff;
           this.#tissueAt();
@@ -1005,19 +1092,12 @@ export class HeadModel {
     }
     // Sylvian fissures.
     if (ax > 20 && z < 8 && z > -22 && y > -15 && y < 20) {
-      const syl = capsuleSd(
-        ax,
-        y,
-        z,
-        28,
-        8,
-        -12,
-        60,
-        -6,
-        2,
-        2 + 10 * this.#sulc * eff,
-        3 + 14 * this.#sulc * eff,
-      );
+      v[QX] = ax;
+      v[QY] = y;
+      v[QZ] = z;
+      segmentSdInto(SYLVIAN, 0, v);
+      const w = this.#sulc * eff;
+      const syl = v[RES]! - (2 + 10 * w + (1 + 4 * w) * v[RES_T]!);
       if (syl < 0) {
         this.#csf(A.csf);
         return;
@@ -1064,16 +1144,16 @@ export class HeadModel {
     }
     const g = depth - this.#csfBand * eff;
     if (g < 22) {
-      const f = this.#freq;
-      const n = this.#noise.octaves2(x, y, z, f, 0.45);
-      const v = n < 0 ? -n : n;
+      this.#noise.octaves2Into(v, XD, Y, Z, RES);
+      const n = v[RES]!;
+      const an = n < 0 ? -n : n;
       const D = 18;
       const sw = this.#sulc * eff;
-      if (g < D && v < sw * (1 - (g / D) * 0.6)) {
+      if (g < D && an < sw * (1 - (g / D) * 0.6)) {
         this.#csf(A.csf);
         return;
       }
-      if (g < 2.6 || (g < D + 2 && v < sw + this.#gmBand * (1 - g / (D + 6)))) {
+      if (g < 2.6 || (g < D + 2 && an < sw + this.#gmBand * (1 - g / (D + 6)))) {
         this.out[0] = tis.gm;
         this.anat = right ? A.grey_matter_right : A.grey_matter_left;
         return;
