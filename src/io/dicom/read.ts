@@ -2,7 +2,7 @@
  * The DICOM reader's entry points: `readDicom` (file, folder or folder tree → one Volume per
  * series or sub-series) and `listDicomSeries` (headers only).
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { type FileHandle, open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { InputError } from "../../errors.js";
 import { type DType, Volume, type VolumeMeta } from "../../volume/volume.js";
@@ -20,6 +20,7 @@ import {
   type Writable,
 } from "./pixels.js";
 import { buildStacks, type Stack } from "./series.js";
+import { sniffDicom } from "./sniff.js";
 
 export interface ReadDicomOptions {
   /** SeriesInstanceUID to read; the others are skipped after their headers. */
@@ -84,23 +85,71 @@ async function collectFiles(path: string): Promise<{ files: string[]; single: bo
 }
 
 /**
- * Yields the files' bytes in order while keeping `depth` reads in flight, so decoding one file
+ * Yields the files' contents in order while keeping `depth` reads in flight, so decoding one file
  * overlaps reading the next ones (file reads run on libuv's thread pool).
  */
-async function* readAhead<T>(
+async function* readAhead<T, R>(
   items: readonly T[],
-  pathOf: (item: T) => string,
+  read: (item: T) => Promise<R>,
   depth = 4,
-): AsyncGenerator<[T, Buffer]> {
-  const pending: Promise<Buffer>[] = [];
+): AsyncGenerator<[T, R]> {
+  const pending: Promise<R>[] = [];
   let next = 0;
   const fill = () => {
-    while (next < items.length && pending.length < depth) pending.push(readFile(pathOf(items[next++]!)));
+    while (next < items.length && pending.length < depth) {
+      const p = read(items[next++]!);
+      // Rejections surface when awaited in order; until then they must not count as unhandled
+      // (the consumer may stop early and never await them).
+      p.catch(() => {});
+      pending.push(p);
+    }
   };
   for (let i = 0; i < items.length; i++) {
     fill();
-    const bytes = await pending.shift()!;
-    yield [items[i]!, bytes];
+    const result = await pending.shift()!;
+    yield [items[i]!, result];
+  }
+}
+
+/** Node cannot hold a file this large in one Buffer. */
+const MAX_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * The bytes of `path` if its first bytes look like DICOM, else undefined: folders may hold large
+ * files of other kinds, which are recognised from a few KB and never read whole.
+ */
+async function readIfDicom(path: string): Promise<Buffer | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, "r");
+  } catch (e) {
+    throw new InputError(`cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`, path);
+  }
+  try {
+    const { size } = await fh.stat();
+    const head = Buffer.alloc(Math.min(size, 4096));
+    await fh.read(head, 0, head.length, 0);
+    if (!sniffDicom(head)) return undefined;
+    if (size > MAX_FILE_BYTES) throw new InputError(`DICOM file of ${size} bytes is too large to read`, path);
+    if (size === head.length) return head;
+    const bytes = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(bytes, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return at === size ? bytes : bytes.subarray(0, at);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readWhole(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new InputError(`cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, path);
   }
 }
 
@@ -116,8 +165,9 @@ async function scan(
   const unreadable: string[] = [];
   const total = progressTotal(files.length);
   let done = 0;
-  for await (const [file, bytes] of readAhead(files, (f) => f)) {
+  for await (const [file, bytes] of readAhead(files, readIfDicom)) {
     try {
+      if (!bytes) throw new NotAnImage("not a DICOM file");
       headers.push(readHeader(file, bytes, maxVoxels));
     } catch (e) {
       if (single) throw e instanceof NotAnImage ? new InputError(e.message, file) : e;
@@ -300,7 +350,7 @@ async function decodeStack(
   const inMemory = [...byFile.keys()].filter((h) => h.bytes);
   const sources = async function* (): AsyncGenerator<[DicomHeader, Uint8Array]> {
     for (const h of inMemory) yield [h, h.bytes!];
-    yield* readAhead(toRead, (h) => h.path);
+    yield* readAhead(toRead, (h) => readWhole(h.path));
   };
   const fail = (h: DicomHeader, frame: number, e: unknown) => {
     if (e instanceof InputError) return e;
