@@ -141,6 +141,20 @@ test("intensity: scale and shift, gamma over the view's range, seeded noise", ()
       .data,
     [-0.5, 0, 1.5],
   );
+  // Any γ in e^±0.2, any value: (x − lo)/range raised to γ, to within 3e-4 of the range.
+  const ramp = item("axial", [1, 1, 50, 50], (_s, _c, y, x) => ((x * 50 + y) * 0.618) % 1);
+  const src = ramp.input.views[0]!.data;
+  for (const gamma of [Math.exp(-0.2), 0.9, 1.2]) {
+    const got = applyAugment(ramp, { ...NO_AUGMENT, gamma }).input.views[0]!.data;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const v of src) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    close(
+      got,
+      Array.from(src, (v) => ((v - lo) / (hi - lo)) ** gamma * (hi - lo) + lo),
+      3e-4 * (hi - lo),
+    );
+  }
   const big = item("axial", [1, 1, 100, 100], () => 0.5);
   const p = { ...NO_AUGMENT, noise: 0.1, noiseKey: 42 };
   const a = applyAugment(big, p).input.views[0]!.data;

@@ -67,6 +67,18 @@ function resizeAxis(
       w1[o] = x - k;
     }
   }
+  if (inner === 1) {
+    // The last axis: one value per tap, no sub-array views.
+    for (let p = 0; p < outer; p++) {
+      const inBase = p * n;
+      const outBase = p * m;
+      for (let o = 0; o < m; o++) {
+        const a = data[inBase + i0[o]!]!;
+        out[outBase + o] = a + w1[o]! * (data[inBase + i1[o]!]! - a);
+      }
+    }
+    return out;
+  }
   for (let p = 0; p < outer; p++) {
     const inBase = p * n * inner;
     const outBase = p * m * inner;
