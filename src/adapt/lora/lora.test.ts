@@ -5,11 +5,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fixture, tempDir } from "../../../test/paths.js";
-import { randn, releaseSessions } from "../../engine/index.js";
+import { compile, randn, releaseSessions } from "../../engine/index.js";
 import { InputError } from "../../errors.js";
 import { readSafetensors, writeSafetensors } from "../../io/safetensors/index.js";
 import { BuildContext, Linear } from "../../nn/index.js";
-import { adapterLayers } from "../base.js";
+import { adapterLayers, dropoutFeeds } from "../base.js";
 import { applyMethod, loadAdapter, saveAdapter } from "../index.js";
 import { maxAbsDiff, runModel, ToyDinov2 } from "../toy-models.js";
 import { LoraLayer } from "./layer.js";
@@ -130,6 +130,29 @@ test("training-mode dropout takes its mask as a graph input", () => {
   const eval_ = new BuildContext(m);
   m.forward(eval_, eval_.graph.input("x", PIX));
   assert.equal(eval_.graph.inputs.length, 1);
+});
+
+test("dropout masks: all-ones equals the inference graph; drawn masks drop about p and rescale by 1/(1−p)", async () => {
+  const m = toy();
+  applyMethod(m, { method: "lora", r: 2, dropout: 0.25, targetModules: ["query"] });
+  randomizeB(m);
+  const ctx = new BuildContext(m, { training: true });
+  const y = m.forward(ctx, ctx.graph.input("x", PIX));
+  const program = await compile({ y });
+  const maskName = "encoder.layer.0.attention.attention.query.lora_dropout.default";
+  const ones = (await program.run({ x: pixels, [maskName]: new Float32Array(2 * 4 * 8).fill(1) }))
+    .y as Float32Array;
+  const inference = (await runModel(m, PIX, pixels)).y as Float32Array;
+  assert.ok(maxAbsDiff(ones, inference) < 1e-6);
+  const feeds = dropoutFeeds(ctx.graph, 3);
+  assert.deepEqual(Object.keys(feeds), [maskName]);
+  const big = dropoutFeeds(ctx.graph, 4)[maskName] as Float32Array;
+  const values = new Set(big);
+  assert.deepEqual([...values].sort(), [0, 1 / 0.75].map(Math.fround).sort());
+  const dropped = big.filter((v) => v === 0).length / big.length;
+  assert.ok(dropped > 0.05 && dropped < 0.5, `${dropped}`);
+  const masked = (await program.run({ x: pixels, ...feeds })).y as Float32Array;
+  assert.ok(maxAbsDiff(masked, inference) > 1e-6);
 });
 
 // ---------- PEFT's layout, against the files of test/fixtures/adapt/make_fixtures.py
