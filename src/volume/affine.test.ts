@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { applyPoint, invert4, mat4, multiply4, orientationCode, voxelSizes } from "./affine.js";
+import { applyPoint, invert4, mat4, multiply4, voxelSizes } from "./affine.js";
+import { affineAxcodes } from "./orientation.js";
 
 test("invert4 undoes a general affine", () => {
   const m = mat4([
@@ -13,7 +14,7 @@ test("invert4 undoes a general affine", () => {
   p.forEach((v, i) => assert.ok(Math.abs(v - (i % 5 === 0 ? 1 : 0)) < 1e-12, `element ${i}: ${v}`));
 });
 
-test("orientationCode names axes like nibabel's aff2axcodes", () => {
+test("affineAxcodes names axes like nibabel's aff2axcodes", () => {
   // Hand-derived: column 0 → -x (L), column 1 → +z (S), column 2 → -y (P).
   const m = mat4([
     [-1, 0, 0, 0],
@@ -21,7 +22,20 @@ test("orientationCode names axes like nibabel's aff2axcodes", () => {
     [0, 3, 0, 0],
     [0, 0, 0, 1],
   ]);
-  assert.equal(orientationCode(m), "LSP");
+  assert.equal(affineAxcodes(m), "LSP");
   assert.deepEqual(voxelSizes(m), [1, 3, 2]);
   assert.deepEqual(applyPoint(m, 1, 1, 1), [-1, -2, 3]);
+});
+
+test("Volume.orientation reports ??? for a degenerate affine instead of throwing", async () => {
+  const { Volume } = await import("./volume.js");
+  const affine = mat4([
+    [0, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ]);
+  const v = new Volume({ data: new Uint8Array(8), dtype: "uint8", shape: [2, 2, 2], affine });
+  assert.equal(v.orientation, "???");
+  assert.equal(new Volume({ data: new Uint8Array(8), dtype: "uint8", shape: [2, 2, 2] }).orientation, "RAS");
 });

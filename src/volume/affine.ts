@@ -68,39 +68,3 @@ export function voxelSizes(m: Mat4): [number, number, number] {
   const col = (j: number) => Math.hypot(m[j]!, m[4 + j]!, m[8 + j]!);
   return [col(0), col(1), col(2)];
 }
-
-const AXIS_LABELS: readonly (readonly [string, string])[] = [
-  ["L", "R"],
-  ["P", "A"],
-  ["I", "S"],
-];
-
-/**
- * Orientation code of the voxel axes, the way nibabel's aff2axcodes names them: for each voxel
- * axis, the world direction (R/L, A/P, S/I) it points to most, each world axis used once.
- */
-export function orientationCode(m: Mat4): string {
-  // Greedy assignment by largest absolute cosine, as nibabel's io_orientation does for
-  // non-oblique and mildly oblique affines.
-  const cols = [0, 1, 2].map((j) => {
-    const v = [m[j]!, m[4 + j]!, m[8 + j]!];
-    const n = Math.hypot(v[0]!, v[1]!, v[2]!) || 1;
-    return v.map((x) => x / n);
-  });
-  const used = new Set<number>();
-  const axisFor = new Array<number>(3).fill(-1);
-  const pairs: { j: number; w: number; c: number }[] = [];
-  for (let j = 0; j < 3; j++) for (let w = 0; w < 3; w++) pairs.push({ j, w, c: Math.abs(cols[j]![w]!) });
-  pairs.sort((a, b) => b.c - a.c);
-  for (const p of pairs) {
-    if (axisFor[p.j] !== -1 || used.has(p.w)) continue;
-    axisFor[p.j] = p.w;
-    used.add(p.w);
-  }
-  return axisFor
-    .map((w, j) => {
-      const positive = cols[j]![w]! >= 0;
-      return AXIS_LABELS[w]![positive ? 1 : 0];
-    })
-    .join("");
-}

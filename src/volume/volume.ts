@@ -1,4 +1,5 @@
-import { type Mat4, identity4, orientationCode, voxelSizes } from "./affine.js";
+import { type Mat4, identity4, voxelSizes } from "./affine.js";
+import { affineAxcodes } from "./orientation.js";
 
 /** On-disk voxel types. `float16` and complex types are read and converted, never stored as such. */
 export type DType =
@@ -96,8 +97,13 @@ export class Volume {
     return voxelSizes(this.affine);
   }
 
+  /** nibabel's aff2axcodes of the affine, e.g. "RAS"; "???" when an axis has no direction. */
   get orientation(): string {
-    return orientationCode(this.affine);
+    try {
+      return affineAxcodes(this.affine);
+    } catch {
+      return "???";
+    }
   }
 
   get voxels(): number {
