@@ -337,7 +337,12 @@ async function decodeStack(
       `colour (${fmt.photometric}) converted to luminance (0.299 R + 0.587 G + 0.114 B, or Y of YCbCr)`,
     );
   if (fmt.photometric === "MONOCHROME1")
-    notes.push("MONOCHROME1 inverted to MONOCHROME2 within the stored range (higher value = brighter)");
+    if (st.slices.some((s) => s.info.rescaled))
+      // Inverting stored values changes what a rescale means: say so rather than hide it.
+      warnings.push(
+        "MONOCHROME1 inverted to MONOCHROME2 within the stored range: the rescale (e.g. HU) no longer gives the scanner's real values",
+      );
+    else notes.push("MONOCHROME1 inverted to MONOCHROME2 within the stored range (higher value = brighter)");
 
   // Decode file by file so each file is read once, whatever the slice order.
   const byFile = new Map<DicomHeader, { frame: number; index: number }[]>();
