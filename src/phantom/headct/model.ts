@@ -912,7 +912,8 @@ export class HeadModel {
               ? l.thickness * (1 - u * u * u * u) ** 0.7
               : l.thickness * Math.sqrt(1 - u * u);
         if (depth < th) {
-          this.out[0] = l.hu;
+          // Blood and tumour are not uniform: clot, serum and swirls vary the density a little.
+          this.out[0] = l.kind === 3 ? l.hu : l.hu + 5 * this.#noise.at(x * 0.25, y * 0.25 + 11, z * 0.25);
           this.hem = l.hem;
           this.anat = l.kind === 3 ? A.csf : A.lesion;
           return;
@@ -1211,7 +1212,7 @@ export class HeadModel {
       switch (k) {
         case 5: // hemorrhage with an edema rim
           if (r < 1 && anat !== A.skull) {
-            this.out[0] = l.hu;
+            this.out[0] = l.hu + 5 * this.#noise.at(x * 0.3 + 4, y * 0.3, z * 0.3);
             this.hem = l.hem;
             this.anat = A.lesion;
           } else if (r < l.edemaScale && paren) this.out[0]! += l.edemaDelta;
