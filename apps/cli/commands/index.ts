@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import { convert } from "./convert.js";
+import { dataset } from "./dataset.js";
 import { embed } from "./embed.js";
 import { evalCommand } from "./eval.js";
 import { info } from "./info.js";
@@ -8,4 +9,4 @@ import { series } from "./series.js";
 import { tensors } from "./tensors.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
-export const commands: Command[] = [info, convert, series, evalCommand, tensors, embed, models];
+export const commands: Command[] = [info, convert, series, evalCommand, tensors, embed, models, dataset];
