@@ -1,0 +1,46 @@
+/**
+ * The smallest Trainable: a linear head (optionally after one GELU hidden layer) over feature
+ * vectors, e.g. cached frozen-backbone embeddings pooled over slices. Also the trainer's test model.
+ */
+import { add, gelu, type Graph, matmul, type Value } from "../engine/index.js";
+import { Rng } from "../phantom/rng.js";
+import type { ForwardOutput, ParamRef, Trainable } from "./trainable.js";
+
+export interface LinearProbeOptions {
+  /** Name of the batch input holding [B, dim] features. */
+  input?: string;
+  dim: number;
+  findings: number;
+  /** Width of a hidden GELU layer (named "hidden"); 0 for a plain linear head. */
+  hidden?: number;
+  /** Initial weights ~ N(0, 1/fan_in) from this seed. */
+  seed?: number;
+}
+
+export function linearProbe(opts: LinearProbeOptions): Trainable {
+  const { input = "features", dim, findings, hidden = 0, seed = 0 } = opts;
+  const rng = Rng.stream(seed, 0, 0x1b);
+  const normal = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));
+  const params = new Map<string, ParamRef>();
+  const inDim = hidden > 0 ? hidden : dim;
+  if (hidden > 0) {
+    params.set("hidden.weight", { shape: [dim, hidden], data: normal(dim * hidden, dim) });
+    params.set("hidden.bias", { shape: [hidden], data: new Float32Array(hidden) });
+  }
+  params.set("head.weight", { shape: [inDim, findings], data: normal(inDim * findings, inDim) });
+  params.set("head.bias", { shape: [findings], data: new Float32Array(findings) });
+  const p = (g: Graph, name: string): Value => {
+    const r = params.get(name)!;
+    return g.param(name, r.shape, r.data, { trainable: true });
+  };
+  return {
+    params: () => params,
+    forward(g, inputs): ForwardOutput {
+      let x = inputs[input];
+      if (!x) throw new Error(`linearProbe: no batch input "${input}"`);
+      if (hidden > 0) x = gelu(add(matmul(x, p(g, "hidden.weight")), p(g, "hidden.bias")));
+      return { logits: add(matmul(x, p(g, "head.weight")), p(g, "head.bias")) };
+    },
+    describe: () => ({ kind: "linear-probe", input, dim, findings, hidden }),
+  };
+}
