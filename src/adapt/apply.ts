@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { InputError } from "../errors.js";
 import type { Module } from "../nn/index.js";
+import { adapterLayers } from "./base.js";
 import type { ParamSummary } from "./fraction.js";
 import { CONFIG_FILE, readAdapterConfig, readAdapterTensors, writeAdapterFolder } from "./peft-files.js";
 import { adapterMethod, adapterMethodByPeftType, appliedAdapter, recordApplied } from "./registry.js";
@@ -46,8 +47,24 @@ export async function loadAdapter(
   if (typeof json.peft_type !== "string") throw new InputError("no peft_type", source);
   const method = adapterMethodByPeftType(json.peft_type, source);
   const config = method.configFrom(json, source);
-  const summary = method.inject(model, config, adapterName);
-  recordApplied(model, adapterName, method, config);
-  await readAdapterTensors(dir, method.tensors(model, config, adapterName));
-  return { method: method.name, config, summary };
+  // The keys can only be checked once the method is in place; undo it if they do not fit.
+  const modules = new Map(model.namedModules());
+  const flags = new Map([...model.namedParameters()].map(([, p]) => [p, p.trainable]));
+  const hadAdapter = new Set(
+    adapterLayers(model)
+      .filter(([, l]) => l.adapterNames().includes(adapterName))
+      .map(([, l]) => l),
+  );
+  try {
+    const summary = method.inject(model, config, adapterName);
+    await readAdapterTensors(dir, method.tensors(model, config, adapterName));
+    recordApplied(model, adapterName, method, config);
+    return { method: method.name, config, summary };
+  } catch (err) {
+    for (const [, l] of adapterLayers(model))
+      if (!hadAdapter.has(l) && l.adapterNames().includes(adapterName)) l.deleteAdapter(adapterName);
+    for (const [path, m] of modules) if (path !== "" && model.getModule(path) !== m) model.setModule(path, m);
+    for (const [p, t] of flags) p.trainable = t;
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@
 // entry; `applyMethod`, `saveAdapter` and `loadAdapter` dispatch on it. A new method is a new
 // folder, one `registerAdapter` call and one row in the conformance matrix.
 import { InputError } from "../errors.js";
-import type { Module } from "../nn/index.js";
+import type { Module, Parameter } from "../nn/index.js";
 import type { ParamSummary } from "./fraction.js";
 
 export interface AdapterMethod<C = unknown> {
@@ -17,7 +17,7 @@ export interface AdapterMethod<C = unknown> {
   /** The config as adapter_config.json fields. */
   toJson(config: C): Record<string, unknown>;
   /** Saved tensors by file key (after `inject`), sharing the model's parameters. */
-  tensors(model: Module, config: C, adapterName: string): Map<string, import("../nn/index.js").Parameter>;
+  tensors(model: Module, config: C, adapterName: string): Map<string, Parameter>;
 }
 
 const methods = new Map<string, AdapterMethod>();

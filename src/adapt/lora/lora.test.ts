@@ -294,6 +294,11 @@ test("loading an adapter that does not fit lists missing, unexpected and mis-sha
     assert.ok(!e.message.includes("\n"));
     return true;
   });
+  // The failed load left the model as it was.
+  assert.deepEqual(
+    [...m.namedParameters()].map(([k]) => k),
+    [...new ToyDinov2().namedParameters()].map(([k]) => k),
+  );
 });
 
 test("bad configs are InputErrors naming the field", () => {
