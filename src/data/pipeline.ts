@@ -268,7 +268,10 @@ export async function prepareCase(
     return { id: item.id, input, masks, labels: item.labels };
   } catch (err) {
     if (err instanceof InputError) throw new InputError(`case '${item.id}': ${err.message}`);
-    throw err;
+    // Not the user's fault (a bug, out of memory): still say which case and files were involved.
+    throw new Error(`case '${item.id}' (${item.images.join(", ")}): ${(err as Error)?.message ?? err}`, {
+      cause: err,
+    });
   }
 }
 

@@ -99,7 +99,7 @@ export class PreparePool {
   #idle: Worker[] = [];
   #queue: { seq: number; job: PrepareJob }[] = [];
   #waiting = new Map<number, Waiting>();
-  #busy = new Map<Worker, number>();
+  #busy = new Map<Worker, { seq: number; id: string }>();
   #seq = 0;
   #closed = false;
 
@@ -143,12 +143,14 @@ export class PreparePool {
     );
     w.on("error", (err) => {
       // A crashed thread fails its job; the others go on and a fresh thread replaces it.
-      const seq = this.#busy.get(w);
+      const job = this.#busy.get(w);
       this.#busy.delete(w);
       this.#workers = this.#workers.filter((x) => x !== w);
-      if (seq !== undefined) {
-        this.#waiting.get(seq)?.reject(err);
-        this.#waiting.delete(seq);
+      if (job !== undefined) {
+        this.#waiting
+          .get(job.seq)
+          ?.reject(new Error(`case '${job.id}': worker thread failed: ${err.message}`, { cause: err }));
+        this.#waiting.delete(job.seq);
       }
       this.#pump();
     });
@@ -162,7 +164,7 @@ export class PreparePool {
       if (!w && this.#workers.length < this.size) w = this.#spawn();
       if (!w) return;
       const next = this.#queue.shift()!;
-      this.#busy.set(w, next.seq);
+      this.#busy.set(w, { seq: next.seq, id: next.job.item.id });
       w.postMessage(next);
     }
   }
