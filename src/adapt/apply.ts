@@ -48,23 +48,47 @@ export async function loadAdapter(
   const method = adapterMethodByPeftType(json.peft_type, source);
   const config = method.configFrom(json, source);
   // The keys can only be checked once the method is in place; undo it if they do not fit.
-  const modules = new Map(model.namedModules());
-  const flags = new Map([...model.namedParameters()].map(([, p]) => [p, p.trainable]));
-  const hadAdapter = new Set(
-    adapterLayers(model)
-      .filter(([, l]) => l.adapterNames().includes(adapterName))
-      .map(([, l]) => l),
-  );
+  const undo = snapshot(model, adapterName);
   try {
     const summary = method.inject(model, config, adapterName);
     await readAdapterTensors(dir, method.tensors(model, config, adapterName));
     recordApplied(model, adapterName, method, config);
     return { method: method.name, config, summary };
   } catch (err) {
-    for (const [, l] of adapterLayers(model))
-      if (!hadAdapter.has(l) && l.adapterNames().includes(adapterName)) l.deleteAdapter(adapterName);
-    for (const [path, m] of modules) if (path !== "" && model.getModule(path) !== m) model.setModule(path, m);
-    for (const [p, t] of flags) p.trainable = t;
+    undo();
     throw err;
   }
+}
+
+/**
+ * The summary `applyMethod` would return (targets, added parameters, fraction, warnings), with
+ * the model left unchanged: for listing the cost of configurations before choosing one.
+ */
+export function planMethod(model: Module, opts: ApplyOptions): ParamSummary {
+  const { method: name, adapterName = "default", ...raw } = opts;
+  const method = adapterMethod(name);
+  const config = method.configFrom(raw);
+  const undo = snapshot(model, adapterName);
+  try {
+    return method.inject(model, config, adapterName);
+  } finally {
+    undo();
+  }
+}
+
+/** Records the module tree and trainability; the returned function restores them. */
+function snapshot(model: Module, adapterName: string): () => void {
+  const modules = new Map(model.namedModules());
+  const flags = new Map([...model.namedParameters()].map(([, p]) => [p, p.trainable]));
+  const had = new Set(
+    adapterLayers(model)
+      .filter(([, l]) => l.adapterNames().includes(adapterName))
+      .map(([, l]) => l),
+  );
+  return () => {
+    for (const [, l] of adapterLayers(model))
+      if (!had.has(l) && l.adapterNames().includes(adapterName)) l.deleteAdapter(adapterName);
+    for (const [path, m] of modules) if (path !== "" && model.getModule(path) !== m) model.setModule(path, m);
+    for (const [p, t] of flags) p.trainable = t;
+  };
 }

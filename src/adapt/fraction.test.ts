@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loraLayerParams, molreLayerParams } from "./fraction.js";
-import { applyMethod } from "./index.js";
+import { applyMethod, planMethod } from "./index.js";
 import { ToyPair } from "./toy-models.js";
 
 test("per-layer counts: LoRA r·(d_in+d_out); MoLRE K·r·(d_in+d_out) + K·d_in", () => {
@@ -55,4 +55,24 @@ test("baselines add nothing: linear probe trains the head only, full trains ever
   const b = new ToyPair(10, 6, 2);
   const f = applyMethod(b, { method: "full" });
   assert.deepEqual([f.addedParams, f.trainableParams, f.fraction], [0, 146, 0]);
+});
+
+test("planMethod reports what applyMethod would do and leaves the model unchanged", () => {
+  const m = new ToyPair(10, 6, 2);
+  const names = [...m.namedParameters()].map(([k]) => k);
+  const plan = planMethod(m, { method: "molre", r: 2, numExperts: 3, targetModules: ["q_proj", "v_proj"] });
+  assert.deepEqual(
+    [...m.namedParameters()].map(([k]) => k),
+    names,
+  );
+  assert.ok([...m.namedParameters()].every(([, p]) => p.trainable));
+  assert.deepEqual(
+    plan,
+    applyMethod(new ToyPair(10, 6, 2), {
+      method: "molre",
+      r: 2,
+      numExperts: 3,
+      targetModules: ["q_proj", "v_proj"],
+    }),
+  );
 });

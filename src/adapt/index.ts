@@ -4,7 +4,7 @@ import "./lora/index.js";
 import "./molre/index.js";
 import "./baselines/index.js";
 
-export { type ApplyOptions, applyMethod, loadAdapter, saveAdapter } from "./apply.js";
+export { type ApplyOptions, applyMethod, loadAdapter, planMethod, saveAdapter } from "./apply.js";
 export { AdapterLayer, adapterLayers, dropoutFeeds } from "./base.js";
 export { FRACTION_WARN, loraLayerParams, molreLayerParams, type ParamSummary } from "./fraction.js";
 export * from "./lora/index.js";
