@@ -1,8 +1,9 @@
 // Speed of the training data path on synthetic head-CT-sized scans written as NIfTI (.nii.gz).
 // Usage: npm run bench:data [-- --json] [--n 8] [--shape 512x512x32] [--size 224] [--repeat 2]
-// Reported: per-scan preprocessing (read + reorient + windows + slices + resize) for the axial
-// slice path, the three-plane path and the 3D path; augmentation per prepared case; loader
-// throughput (scans/s) with 0, 1 and 2 worker threads; feature cache put/get per case.
+// Reported, as wall and CPU ms per scan and scans/s: preprocessing (read + reorient + windows +
+// slices + resize) for the axial slice path, the three-plane path and the 3D path; augmentation
+// of a prepared case; the loader (prepare + augment) with 0, 1 and 2 worker threads; feature
+// cache put/get.
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,17 +76,30 @@ for (let c = 0; c < n; c++) {
   });
 }
 
-async function best(fn: () => Promise<unknown>): Promise<number> {
-  let ms = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms = Math.min(ms, performance.now() - t0);
-  }
-  return ms;
+/** CPU time of the whole process (every thread, workers included), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
-const rows: { task: string; unit: string; value: number }[] = [];
+/** Best wall time of `repeat` runs, with that run's CPU time. */
+async function best(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  let out = { wall: Number.POSITIVE_INFINITY, cpu: 0 };
+  for (let i = 0; i < repeat; i++) {
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    await fn();
+    const wall = performance.now() - t0;
+    if (wall < out.wall) out = { wall, cpu: cpuMs() - c0 };
+  }
+  return out;
+}
+
+/** Per scan: wall and CPU ms, and scans per second of wall time. */
+const rows: { task: string; wall_ms: number; cpu_ms: number; scans_per_s: number }[] = [];
+const row = (task: string, t: { wall: number; cpu: number }, scans: number) =>
+  rows.push({ task, wall_ms: t.wall / scans, cpu_ms: t.cpu / scans, scans_per_s: (scans * 1000) / t.wall });
+
 const axial = preprocessConfig({ size: [size, size], slices: shape[2] });
 const three = preprocessConfig({ size: [size, size], planes: ["axial", "coronal", "sagittal"], slices: 32 });
 const vol = preprocessConfig({ layout: "volume", size: [128, 128], slices: 64, spacing: [1, 1, 2] });
@@ -94,21 +108,21 @@ for (const [name, cfg] of [
   [`3 planes [32, 3, ${size}, ${size}] each`, three],
   ["3D, 1×1×2 mm, [3, 64, 128, 128]", vol],
 ] as const) {
-  const ms = await best(async () => {
+  const t = await best(async () => {
     for (const c of cases) await prepareCase(c, cfg);
   });
-  rows.push({ task: `prepare: ${name}`, unit: "ms/scan", value: ms / n });
+  row(`prepare: ${name}`, t, n);
 }
 
 const prepared = await prepareCase(cases[0]!, axial);
 const aug = augmentConfig();
-const augMs = await best(async () => {
+const augT = await best(async () => {
   for (let e = 0; e < 4; e++) applyAugment(prepared, drawAugment(aug, 0, e, prepared.id));
 });
-rows.push({ task: `augment: axial [${shape[2]}, 3, ${size}, ${size}]`, unit: "ms/scan", value: augMs / 4 });
+row(`augment: axial [${shape[2]}, 3, ${size}, ${size}]`, augT, 4);
 
 for (const workers of [0, 1, 2]) {
-  const ms = await best(async () => {
+  const t = await best(async () => {
     for await (const _ of loadBatches(cases, {
       config: axial,
       batchSize: 2,
@@ -118,31 +132,41 @@ for (const workers of [0, 1, 2]) {
       // consume
     }
   });
-  rows.push({ task: `loader, augmented, ${workers} worker(s)`, unit: "scans/s", value: (n * 1000) / ms });
+  row(`loader (prepare + augment), ${workers} worker(s)`, t, n);
 }
 
 const cache = new FeatureCache(join(dir, "cache"), { preprocess: axial, backbone: { id: "bench" } });
 const feats = {
   slices: { dtype: "F32" as const, shape: [shape[2], 384], data: new Float32Array(shape[2] * 384) },
 };
-const putMs = await best(async () => {
-  for (const c of cases) await cache.put(c, feats);
-});
-const getMs = await best(async () => {
-  for (const c of cases) await cache.get(c);
-});
-rows.push({ task: `cache put [${shape[2]}, 384] f32`, unit: "ms/scan", value: putMs / n });
-rows.push({ task: `cache get [${shape[2]}, 384] f32`, unit: "ms/scan", value: getMs / n });
+row(
+  `cache put [${shape[2]}, 384] f32`,
+  await best(async () => {
+    for (const c of cases) await cache.put(c, feats);
+  }),
+  n,
+);
+row(
+  `cache get [${shape[2]}, 384] f32`,
+  await best(async () => {
+    for (const c of cases) await cache.get(c);
+  }),
+  n,
+);
 
 const machine = { cpus: cpus().length, load1: Number(loadavg()[0]!.toFixed(2)) };
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ n, shape, size, repeat, machine, rows }, null, 2)}\n`);
 } else {
   const w = Math.max(...rows.map((r) => r.task.length));
-  process.stdout.write(`${"task".padEnd(w)}  ${"value".padStart(9)}  unit\n`);
-  for (const r of rows)
-    process.stdout.write(`${r.task.padEnd(w)}  ${r.value.toFixed(1).padStart(9)}  ${r.unit}\n`);
   process.stdout.write(
-    `${n} scans of ${shape.join("×")} int16 (.nii.gz), best of ${repeat}; ${machine.cpus} CPUs, load average ${machine.load1}\n`,
+    `${"task".padEnd(w)}  ${"wall ms/scan".padStart(12)}  ${"cpu ms/scan".padStart(11)}  ${"scans/s".padStart(8)}\n`,
+  );
+  for (const r of rows)
+    process.stdout.write(
+      `${r.task.padEnd(w)}  ${r.wall_ms.toFixed(1).padStart(12)}  ${r.cpu_ms.toFixed(1).padStart(11)}  ${r.scans_per_s.toFixed(2).padStart(8)}\n`,
+    );
+  process.stdout.write(
+    `${n} scans of ${shape.join("×")} int16 (.nii.gz), best of ${repeat}; cpu counts every thread of the process; ${machine.cpus} CPUs, load average ${machine.load1}\n`,
   );
 }
