@@ -3,6 +3,7 @@
 // (forward FLOPs 2·B·L·(12·N·D² + 2·N²·D)), step-to-forward ratio, peak RSS, added fraction.
 // Usage: node dist/apps/bench/adapters.js [--size b|s] [--batch 16] [--image 224] [--k 4] [--r 4]
 //        [--routing image,token] [--layers 12] [--reps 2] [--threads 2] [--json]
+import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { adapt, applyMethod, engine as E, nn } from "../../src/index.js";
 
@@ -68,10 +69,15 @@ class Classifier extends nn.Module {
 const image = Float32Array.from(E.randn(B * 3 * IMG * IMG, 5));
 const targets = Float32Array.from(E.randn(B * CLASSES, 6), (v) => (v > 1.28 ? 1 : 0));
 
+/** Wall seconds per run; CPU seconds per run go to `cpu` (ORT's threads included). */
+const cpu: number[] = [];
 async function timeit(fn: () => Promise<unknown>): Promise<number> {
   await fn(); // warm-up: the first run allocates ORT's arenas
+  const c = process.cpuUsage();
   const t = performance.now();
   for (let i = 0; i < reps; i++) await fn();
+  const used = process.cpuUsage(c);
+  cpu.push((used.user + used.system) / 1e6 / reps);
   return (performance.now() - t) / reps / 1000;
 }
 
@@ -180,6 +186,9 @@ if (a.json) {
         },
         threads: runtime.intraOpThreads,
         reps,
+        cpuSecondsPerRun: cpu,
+        cpus: availableParallelism(),
+        loadAverage: loadavg(),
       },
       null,
       2,
@@ -195,4 +204,10 @@ if (a.json) {
     for (const w of first.warnings) console.log(`warning: ${w}`);
   }
   console.log("peak RSS is the process maximum so far (phases run in this order in one process).");
+  const la = loadavg()
+    .map((v) => v.toFixed(1))
+    .join(" ");
+  console.log(
+    `${availableParallelism()} CPUs, load average ${la}: wall times above the CPU times mean the CPUs were shared.`,
+  );
 }
