@@ -154,7 +154,6 @@ function parseJsonl(text: string, path: string): { columns: string[]; records: R
         !Array.isArray(v)
       ) {
         for (const [n, x] of Object.entries(v)) fields.set(k === "masks" ? `${n}_mask` : n, x);
-        // A labels object names its findings even when a value is missing.
       } else fields.set(k, v);
     }
     for (const c of fields.keys()) add(c);
