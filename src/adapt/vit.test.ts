@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { gradCheck, randn, releaseSessions, type Value } from "../engine/index.js";
-import { BuildContext, type Dinov2Config, Dinov2Model, type Module, type Parameter } from "../nn/index.js";
+import {
+  BuildContext,
+  type Dinov2Config,
+  Dinov2Model,
+  Dinov3Model,
+  type Module,
+  type Parameter,
+  SiglipVisionModel,
+} from "../nn/index.js";
 import { adapterLayers } from "./base.js";
 import { applyMethod } from "./index.js";
 import { maxAbsDiff, runModel } from "./toy-models.js";
@@ -66,6 +74,55 @@ test("LoRA's default targets on DINOv2: q, k, v and attention output of every la
   assert.ok(maxAbsDiff(base, adapted) > 1e-3);
   for (const [, l] of adapterLayers(m)) l.merge();
   assert.ok(maxAbsDiff((await runModel(m, PIX, pixels)).y as Float32Array, adapted) < 1e-5);
+});
+
+test("MoLRE's default targets find q and v in nn's DINOv2, DINOv3 and SigLIP module trees", () => {
+  const common = {
+    hidden_size: 8,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    layer_norm_eps: 1e-6,
+    image_size: 8,
+    patch_size: 4,
+    num_channels: 3,
+  };
+  const dinov3 = new Dinov3Model({
+    ...common,
+    intermediate_size: 16,
+    hidden_act: "gelu",
+    rope_theta: 100,
+    query_bias: true,
+    key_bias: false,
+    value_bias: true,
+    proj_bias: true,
+    mlp_bias: true,
+    layerscale_value: 1,
+    use_gated_mlp: false,
+    num_register_tokens: 2,
+  });
+  const siglip = new SiglipVisionModel({
+    ...common,
+    intermediate_size: 16,
+    hidden_act: "gelu_tanh",
+    vision_use_head: false,
+  });
+  const layerNames = (m: Module) =>
+    [...m.namedModules()].map(([p]) => p).filter((p) => /\.(q_proj|v_proj)$/.test(p));
+  for (const [model, want] of [
+    [vit(), ["encoder.layer.0.attention.attention.query", "encoder.layer.0.attention.attention.value"]],
+    [dinov3, layerNames(dinov3).slice(0, 2)],
+    [siglip, layerNames(siglip).slice(0, 2)],
+  ] as const) {
+    const s = applyMethod(model, { method: "molre" });
+    assert.equal(s.targets.length, 4);
+    assert.deepEqual(s.targets.slice(0, 2), want);
+  }
+  // transformers' names (modeling_dinov3_vit.py, modeling_siglip.py)
+  assert.match(
+    layerNames(dinov3)[0] ?? "",
+    /^layer\.0\.attention\.q_proj$|^model\.layer\.0\.attention\.q_proj$/,
+  );
+  assert.match(layerNames(siglip)[0] ?? "", /encoder\.layers\.0\.self_attn\.q_proj$/);
 });
 
 for (const routing of ["token", "image"] as const) {
