@@ -77,7 +77,7 @@ export const TRAIN_CONFIG_SCHEMA: FieldSpec = {
       type: "object",
       open: true,
       fields: {
-        manifest: { type: "string", nonEmpty: true, default: "" },
+        manifest: { type: "string", default: "" },
         findings: { type: "array", items: { type: "string", nonEmpty: true }, default: [] },
       },
     },

@@ -20,8 +20,8 @@ export {
   trainConfig,
 } from "./config.js";
 export { EarlyStopping, type EarlyStoppingState } from "./early-stopping.js";
-export { type LossOptions, multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
 export { type LinearProbeOptions, linearProbe } from "./linear-probe.js";
+export { type LossOptions, multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
 export { type ArraySet, memoryData } from "./memory-data.js";
 export { duration, Progress, type ProgressSink } from "./progress.js";
 export { RunDir } from "./run-dir.js";

@@ -2,7 +2,7 @@
  * The smallest Trainable: a linear head (optionally after one GELU hidden layer) over feature
  * vectors, e.g. cached frozen-backbone embeddings pooled over slices. Also the trainer's test model.
  */
-import { add, gelu, type Graph, matmul, type Value } from "../engine/index.js";
+import { add, type Graph, gelu, matmul, type Value } from "../engine/index.js";
 import { Rng } from "../phantom/rng.js";
 import type { ForwardOutput, ParamRef, Trainable } from "./trainable.js";
 
@@ -20,7 +20,8 @@ export interface LinearProbeOptions {
 export function linearProbe(opts: LinearProbeOptions): Trainable {
   const { input = "features", dim, findings, hidden = 0, seed = 0 } = opts;
   const rng = Rng.stream(seed, 0, 0x1b);
-  const normal = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));
+  const normal = (n: number, fanIn: number) =>
+    Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));
   const params = new Map<string, ParamRef>();
   const inDim = hidden > 0 ? hidden : dim;
   if (hidden > 0) {

@@ -90,9 +90,12 @@ describe("multiLabelLoss", () => {
       const ours = await lossAndGrad(I2, Z, labels, (z, t, m) =>
         multiLabelLoss(z, t, m, { kind, gamma: 2, alpha: 0.25 }),
       );
-      const engine = await lossAndGrad(I2, Z, labels, (z, t) => (kind === "focal" ? focalLoss(z, t) : bceWithLogits(z, t)));
+      const engine = await lossAndGrad(I2, Z, labels, (z, t) =>
+        kind === "focal" ? focalLoss(z, t) : bceWithLogits(z, t),
+      );
       assert.ok(Math.abs(ours.loss - engine.loss) < 1e-6, kind);
-      for (let i = 0; i < 4; i++) assert.ok(Math.abs(ours.gradW[i]! - engine.gradW[i]!) < 1e-6, `${kind} grad ${i}`);
+      for (let i = 0; i < 4; i++)
+        assert.ok(Math.abs(ours.gradW[i]! - engine.gradW[i]!) < 1e-6, `${kind} grad ${i}`);
     }
   });
 
@@ -129,7 +132,8 @@ describe("multiLabelLoss", () => {
       row.map((zv, j) => (Number.isNaN(labels[i]![j]!) ? 0 : (sig(zv) - labels[i]![j]!) / 3)),
     );
     const want = W.map((_, k) => [0, 1].map((j) => X.reduce((s, row, i) => s + row[k]! * G[i]![j]!, 0)));
-    const bceLoss = (zv: Value, t: Value, m: Value) => multiLabelLoss(zv, t, m, { kind: "bce", gamma: 2, alpha: 0.25 });
+    const bceLoss = (zv: Value, t: Value, m: Value) =>
+      multiLabelLoss(zv, t, m, { kind: "bce", gamma: 2, alpha: 0.25 });
     const got = await lossAndGrad(X, W, labels, bceLoss);
     want.flat().forEach((v, i) => {
       assert.ok(Math.abs(got.gradW[i]! - v) < 1e-6, `grad[${i}] ${got.gradW[i]} vs ${v}`);

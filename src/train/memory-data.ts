@@ -1,8 +1,8 @@
 /**
  * TrainData over arrays already in memory (features from a cache, tests, small experiments):
- * the training order is the data layer's seeded shuffle of (seed, epoch).
+ * each epoch's order is a Fisher–Yates shuffle drawn from the epoch's stream, so it depends on
+ * (seed, epoch) alone.
  */
-import { epochOrder } from "../data/prefetch.js";
 import { InputError } from "../errors.js";
 import type { BatchTensor, EpochContext, TrainBatch, TrainData } from "./trainable.js";
 
@@ -76,7 +76,12 @@ export function memoryData(
     stepsPerEpoch: steps,
     trainLabels: train.labels,
     async *train(ctx: EpochContext) {
-      const order = epochOrder(nTrain, { seed: ctx.seed, epoch: ctx.epoch }).slice(0, steps * batchSize);
+      const order = Array.from({ length: nTrain }, (_, i) => i);
+      for (let i = nTrain - 1; i > 0; i--) {
+        const j = ctx.rng.int(0, i);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      order.length = Math.min(nTrain, steps * batchSize);
       yield* batchesOf(train, order, batchSize, f);
     },
     async *val() {
