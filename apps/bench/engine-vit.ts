@@ -71,8 +71,9 @@ export function buildVit(c: VitConfig): { g: E.Graph; logits: Value; loss: Value
       const qb = weight(g, `${p}q.lora_B`, [c.rank, D], 0, true, true);
       const va = weight(g, `${p}v.lora_A`, [D, c.rank], 0.01, true);
       const vb = weight(g, `${p}v.lora_B`, [c.rank, D], 0, true, true);
-      q = E.add(q, E.mul(E.matmul(E.matmul(ln1, qa), qb), 2));
-      v = E.add(v, E.mul(E.matmul(E.matmul(ln1, va), vb), 2));
+      // LoRA scaling α/r = 2 applied to the r×D matrix B, not to the N×D product.
+      q = E.add(q, E.matmul(E.matmul(ln1, qa), E.mul(qb, 2)));
+      v = E.add(v, E.matmul(E.matmul(ln1, va), E.mul(vb, 2)));
     }
     // Scaling the scores (not q) lets ORT fold the scale into a FusedMatMul.
     const att = E.softmax(E.div(E.matmul(heads(q), E.transposeLast2(heads(k))), Math.sqrt(dh)), -1);
