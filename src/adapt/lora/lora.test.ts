@@ -5,10 +5,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fixture, tempDir } from "../../../test/paths.js";
-import { compile, randn, releaseSessions } from "../../engine/index.js";
+import { compile, randn, releaseSessions, type Value } from "../../engine/index.js";
 import { InputError } from "../../errors.js";
 import { readSafetensors, writeSafetensors } from "../../io/safetensors/index.js";
-import { BuildContext, Linear } from "../../nn/index.js";
+import { BuildContext, Conv, Linear, Module } from "../../nn/index.js";
 import { adapterLayers, dropoutFeeds } from "../base.js";
 import { applyMethod, loadAdapter, saveAdapter } from "../index.js";
 import { maxAbsDiff, runModel, ToyDinov2 } from "../toy-models.js";
@@ -309,4 +309,41 @@ test("bad configs are InputErrors naming the field", () => {
     /not a valid regular expression/,
   );
   assert.throws(() => applyMethod(toy(), { method: "nope" }), /unknown adaptation method "nope"/);
+});
+
+test("LoRA on plain convolutions (2D 3×3 padded, 3D strided): merged equals unmerged", async () => {
+  class Convs extends Module {
+    constructor(readonly kind: "2d" | "3d") {
+      super();
+      if (kind === "2d") this.addModule("conv", new Conv(3, 5, [3, 3], { stride: [1, 1], padding: [1, 1] }));
+      else this.addModule("conv", new Conv(2, 4, [2, 2, 2], { stride: [2, 2, 2] }));
+    }
+    forward(ctx: BuildContext, x: Value): Value {
+      return this.getModule("conv").forward(ctx, x);
+    }
+  }
+  const cases: ["2d" | "3d", number[]][] = [
+    ["2d", [2, 3, 5, 5]],
+    ["3d", [1, 2, 4, 4, 4]],
+  ];
+  for (const [kind, shape] of cases) {
+    const m = new Convs(kind);
+    const x = Float32Array.from(
+      randn(
+        shape.reduce((p, q) => p * q, 1),
+        8,
+      ),
+    );
+    const s = applyMethod(m, { method: "lora", r: 2, targetModules: ["conv"], init: "random" });
+    assert.deepEqual(s.targets, ["conv"]);
+    const base = (await runModel(m, shape, x)).y as Float32Array;
+    const layer = m.getModule("conv") as LoraLayer;
+    layer.enabled = false;
+    const plain = (await runModel(m, shape, x)).y as Float32Array;
+    assert.equal(plain.length, base.length);
+    assert.ok(maxAbsDiff(plain, base) > 1e-3, kind);
+    layer.enabled = true;
+    layer.merge();
+    assert.ok(maxAbsDiff((await runModel(m, shape, x)).y as Float32Array, base) < 1e-5, kind);
+  }
 });
