@@ -7,6 +7,7 @@ export {
   taxonomyCsv,
 } from "./headct/generate.js";
 export * from "./headct/labels.js";
+export { COOCCUR, DEFAULT_PREVALENCE } from "./headct/prevalence.js";
 export {
   defaultSpacing,
   type RenderedHeadCt,
@@ -15,7 +16,7 @@ export {
   scanAffine,
 } from "./headct/render.js";
 export { writeReport } from "./headct/report.js";
-export { COOCCUR, caseId, DEFAULT_PREVALENCE, type HeadCtOptions, sampleHeadCt } from "./headct/sample.js";
+export { caseId, type HeadCtOptions, sampleHeadCt } from "./headct/sample.js";
 export * from "./headct/spec.js";
 export { assignSplits } from "./headct/split.js";
 export * from "./manifest.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FINDINGS } from "../taxonomy.js";
+import { CAVITY_CENTER } from "./geometry.js";
 import { ANATOMY_LABELS as A, HEMORRHAGE_LABELS as H } from "./labels.js";
-import { CAVITY_CENTER } from "./model.js";
 import { defaultSpacing, renderHeadCt, type ScanGeometry, scanAffine, voxelToHead } from "./render.js";
 import { sampleHeadCt } from "./sample.js";
 import type { HeadCtCase, Lesion, Vec3 } from "./spec.js";

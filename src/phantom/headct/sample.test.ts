@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FINDINGS, hierarchyViolations } from "../taxonomy.js";
-import { caseId, DEFAULT_PREVALENCE, sampleHeadCt } from "./sample.js";
+import { DEFAULT_PREVALENCE } from "./prevalence.js";
+import { caseId, sampleHeadCt } from "./sample.js";
 
 test("labels are hierarchy-consistent and only renderable findings are ever positive", () => {
   const renderable = new Set(FINDINGS.filter((f) => f.renderable).map((f) => f.name));
