@@ -1120,7 +1120,7 @@ export class HeadModel {
       } else if (l.blobR(x, y, z, this.#noise) < 1) {
         if (l.kind === 9 && !intracranial) continue;
         this.out[0] = l.hu;
-        this.anat = l.kind === 9 ? A.lesion : A.lesion;
+        this.anat = A.lesion;
         this.hem = 0;
       }
     }

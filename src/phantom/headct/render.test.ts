@@ -219,7 +219,7 @@ test("left and right hemisphere labels follow RAS: left labels at negative x", (
   const r = renderHeadCt(c, GEOM, { clean: true });
   const an = r.anatomy.data as Uint8Array;
   const aff = scanAffine(GEOM);
-  const [nx, ny] = SHAPE;
+  const [nx] = SHAPE;
   let leftX = 0;
   let leftN = 0;
   let rightX = 0;
@@ -239,7 +239,6 @@ test("left and right hemisphere labels follow RAS: left labels at negative x", (
   assert.equal(r.image.affine[0], GEOM.spacing[0]);
   assert.deepEqual(r.image.spacing, GEOM.spacing);
   assert.equal(r.image.orientation, "RAS");
-  void ny;
 });
 
 test("rendering is deterministic", () => {
