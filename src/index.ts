@@ -43,3 +43,14 @@ export * from "./data/index.js";
 export * as nn from "./nn/index.js";
 export * as adapt from "./adapt/index.js";
 export { type ApplyOptions, applyMethod, loadAdapter, type ParamSummary, saveAdapter } from "./adapt/index.js";
+export * as train from "./train/index.js";
+export {
+  loadTrainConfig,
+  resume as resumeTraining,
+  type Trainable,
+  type TrainBatch,
+  type TrainConfig,
+  type TrainData,
+  train as trainModel,
+  trainConfig,
+} from "./train/index.js";
