@@ -1,6 +1,6 @@
 // LoraLayer wraps a Linear or a 2D/3D convolution (PEFT's lora.Linear / lora.Conv2d/3d): per
-// adapter name, A (r×d_in, or a conv with the base kernel and stride) and B (d_out×r, or a 1×1
-// conv); output = base(x) + scaling · B(A(dropout(x))).
+// adapter name, A (r×d_in, or an ungrouped conv with the base kernel, stride, padding and
+// dilation) and B (d_out×r, or a 1×1 conv); output = base(x) + scaling · B(A(dropout(x))).
 import { conv, matmul, mul, reshape, transpose, transposeLast2, type Value } from "../../engine/index.js";
 import type { BuildContext, Module, Parameter } from "../../nn/index.js";
 import { AdapterLayer, type BaseKind, dropout } from "../base.js";
@@ -39,7 +39,7 @@ export class LoraLayer extends AdapterLayer {
             [k.outFeatures, s.r],
           ]
         : [
-            [s.r, k.inChannels / k.groups, ...k.kernel],
+            [s.r, k.inChannels, ...k.kernel],
             [k.outChannels, s.r, ...k.kernel.map(() => 1)],
           ];
     const seed = seedFor(s.seed, `${this.path}.${name}`);
@@ -81,7 +81,6 @@ export class LoraLayer extends AdapterLayer {
         strides: k.strides,
         pads: k.pads,
         dilations: k.dilations,
-        group: k.groups,
       });
       y = conv(h, b);
       // A patch embedding returns tokens [B, N, D]: flatten the grid as it does.

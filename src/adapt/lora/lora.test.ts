@@ -347,3 +347,15 @@ test("LoRA on plain convolutions (2D 3×3 padded, 3D strided): merged equals unm
     assert.ok(maxAbsDiff((await runModel(m, shape, x)).y as Float32Array, base) < 1e-5, kind);
   }
 });
+
+test('init "gaussian" draws A from N(0, 1/r²) and keeps B at zero', () => {
+  const m = new ToyDinov2({ channels: 3, patch: 2, dim: 64, hidden: 64, classes: 3, layers: 1 });
+  applyMethod(m, { method: "lora", r: 4, init: "gaussian", targetModules: ["fc1"] });
+  const p = (m.getModule("encoder.layer.0.mlp.fc1") as LoraLayer).adapterParams("default");
+  const a = p.get("lora_A.weight")?.data as Float32Array;
+  const mean = a.reduce((s, v) => s + v, 0) / a.length;
+  const sd = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
+  assert.ok(Math.abs(sd - 0.25) < 0.03, `${sd}`);
+  assert.ok(Math.abs(mean) < 0.03);
+  assert.ok(p.get("lora_B.weight")?.data.every((v) => v === 0));
+});
