@@ -22,6 +22,7 @@ export {
 export { EarlyStopping, type EarlyStoppingState } from "./early-stopping.js";
 export { type LinearProbeOptions, linearProbe } from "./linear-probe.js";
 export { type LossOptions, multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
+export { type LoaderDataOptions, loaderData, trainBatchOf } from "./loader-data.js";
 export { type ArraySet, memoryData } from "./memory-data.js";
 export { duration, Progress, type ProgressSink } from "./progress.js";
 export { RunDir } from "./run-dir.js";
