@@ -50,8 +50,9 @@ test("DINOv2's fused SwiGLU equals the gated MLP with the halves of weights_in a
   win.bias?.data.set(Float32Array.from(randn(48, 5)));
   (g.getModule("gate_proj") as Linear).weight.data = win.weight.data.slice(0, 24 * d);
   (g.getModule("up_proj") as Linear).weight.data = win.weight.data.slice(24 * d);
-  (g.getModule("gate_proj") as Linear).bias?.data.set((win.bias?.data as Float32Array).subarray(0, 24));
-  (g.getModule("up_proj") as Linear).bias?.data.set((win.bias?.data as Float32Array).subarray(24));
+  const bias = win.bias?.data ?? new Float32Array(48);
+  (g.getModule("gate_proj") as Linear).bias?.data.set(bias.subarray(0, 24));
+  (g.getModule("up_proj") as Linear).bias?.data.set(bias.subarray(24));
   const wout = f.getModule("weights_out") as Linear;
   (g.getModule("down_proj") as Linear).weight.data = wout.weight.data;
   const x = Float32Array.from(randn(3 * d, 6));
