@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fixture } from "../../../test/paths.js";
+import { fixture, tempDir } from "../../../test/paths.js";
 import { InputError } from "../../errors.js";
 import type { Volume } from "../../volume/volume.js";
 import { isDicomFile, listDicomSeries, readDicom } from "./index.js";
@@ -387,6 +388,17 @@ test("overlapping acquisitions in one series are split by AcquisitionNumber", as
   assert.equal(second.affine[11], 4); // starts at z = 4
   for (const v of vols)
     assert.ok((v.meta.notes as string[]).some((n) => n.includes("overlapping acquisitions")));
+});
+
+test("a large non-DICOM file beside a series is skipped and counted", async (t) => {
+  const dir = tempDir(t);
+  for (const f of readdirSync(dicom("u8"))) copyFileSync(dicom("u8", f), join(dir, f));
+  const junk = new Uint8Array(3 * 1024 * 1024);
+  for (let i = 0; i < junk.length; i++) junk[i] = (i * 2654435761) >>> 24;
+  writeFileSync(join(dir, "video.bin"), junk);
+  const v = await one(dir);
+  assertVoxels(v, PATTERN.u8!);
+  assert.deepEqual(v.meta.skippedFiles, { notDicom: 1, noPixels: 0, unreadable: 0 });
 });
 
 test("missing ImagePositionPatient: ordered by InstanceNumber with a warning", async () => {
