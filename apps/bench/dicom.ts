@@ -224,6 +224,12 @@ interface Row {
 }
 const rows: Row[] = [];
 const root = mkdtempSync(join(tmpdir(), "medadapt-bench-dicom-"));
+// An interrupted run must not leave hundreds of MB behind.
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    rmSync(root, { recursive: true, force: true });
+    process.exit(130);
+  });
 try {
   for (const kind of kinds) {
     const dir = join(root, kind);
