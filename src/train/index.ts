@@ -21,8 +21,8 @@ export {
 } from "./config.js";
 export { EarlyStopping, type EarlyStoppingState } from "./early-stopping.js";
 export { type LinearProbeOptions, linearProbe } from "./linear-probe.js";
-export { type LossOptions, multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
 export { type LoaderDataOptions, loaderData, trainBatchOf } from "./loader-data.js";
+export { type LossOptions, multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
 export { type ArraySet, memoryData } from "./memory-data.js";
 export { duration, Progress, type ProgressSink } from "./progress.js";
 export { RunDir } from "./run-dir.js";
@@ -37,4 +37,12 @@ export type {
   TrainBatch,
   TrainData,
 } from "./trainable.js";
-export { EPOCH_RNG_PURPOSE, resume, Trainer, type TrainOptions, type TrainResult, train } from "./trainer.js";
+export {
+  EPOCH_RNG_PURPOSE,
+  epochContext,
+  resume,
+  Trainer,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from "./trainer.js";

@@ -30,7 +30,10 @@ describe("Progress", () => {
     p.startEpoch();
     p.step(0, 4, 0.5);
     assert.equal(out.length, 1);
-    assert.ok(out[0]!.startsWith(`\r\x1b[Kepoch 1/2 ${"█".repeat(24)} 4/4 loss 0.5000 val AUC – ETA `), out[0]);
+    assert.ok(
+      out[0]!.startsWith(`\r\x1b[Kepoch 1/2 ${"█".repeat(24)} 4/4 loss 0.5000 val AUC – ETA `),
+      out[0],
+    );
     p.endEpoch(record(1, 2), 4);
     assert.equal(out[1], "\r\x1b[Kepoch 1/2  loss 0.2500  val mean AUC 0.8750  2.0 s  ETA 2s\n");
     p.startEpoch();

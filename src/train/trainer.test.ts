@@ -122,7 +122,7 @@ describe("train", () => {
     const root = tempDir(t);
     const straight = join(root, "straight");
     const killed = join(root, "killed");
-    const c = (dir: string) => config(dir, { epochs: 5, earlyStopping: { patience: 0 } });
+    const c = (dir: string) => config(dir, { epochs: 5, threads: 0, earlyStopping: { patience: 0 } });
     const a = await train(model(8), data(), c(straight), { progress: null });
     assert.equal(a.status, "completed");
 

@@ -41,10 +41,15 @@ import { EarlyStopping } from "./early-stopping.js";
 import { multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
 import { Progress, type ProgressSink } from "./progress.js";
 import { RunDir } from "./run-dir.js";
-import type { GroupSpec, ParamRef, Trainable, TrainBatch, TrainData } from "./trainable.js";
+import type { EpochContext, GroupSpec, ParamRef, Trainable, TrainBatch, TrainData } from "./trainable.js";
 
 /** Sub-stream of `Rng.stream(seed, epoch, ·)` handed to each training epoch. */
 export const EPOCH_RNG_PURPOSE = 0x7261;
+
+/** The context of training epoch `epoch` (0-based) of a run seeded with `seed`. */
+export function epochContext(seed: number, epoch: number): EpochContext {
+  return { seed, epoch, rng: Rng.stream(seed, epoch, EPOCH_RNG_PURPOSE) };
+}
 
 export interface TrainOptions {
   /** Where progress goes (default process.stderr); null for none. */
@@ -316,7 +321,7 @@ export class Trainer {
       const epoch = state.epochsDone;
       const started = performance.now();
       progress?.startEpoch();
-      const ctx = { seed, epoch, rng: Rng.stream(seed, epoch, EPOCH_RNG_PURPOSE) };
+      const ctx = epochContext(seed, epoch);
       let lossSum = 0;
       let labelledSum = 0;
       let steps = 0;
