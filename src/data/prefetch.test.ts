@@ -176,6 +176,16 @@ test("PreparePool: close stops the threads and refuses new work; breaking out of
   for await (const _ of loadBatches(cases, { config, batchSize: 1, workers: 2, ahead: 2 }))
     if (++n === 1) break;
   assert.equal(n, 1);
+  // A caller's pool outlives the epoch (also one cut short) and serves the next.
+  const shared = new PreparePool(1);
+  for await (const _ of loadBatches(cases, { config, batchSize: 2, pool: shared })) break;
+  assert.equal(shared.closed, false);
+  const again = await collect(loadBatches(cases, { config, batchSize: 2, pool: shared }));
+  assert.deepEqual(
+    again.flatMap((b) => b.ids),
+    ["c0", "c1", "c2", "c3"],
+  );
+  await shared.close();
 });
 
 test("stackView refuses cases of different shapes with a hint", async (t) => {

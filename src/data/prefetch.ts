@@ -28,6 +28,11 @@ export interface LoaderOptions {
   shuffle?: { seed: number; epoch: number };
   /** Leave out a last, smaller batch. */
   dropLast?: boolean;
+  /**
+   * A pool owned by the caller, kept across epochs (starting threads costs about a second);
+   * `workers` is then ignored and the pool is not closed at the end of the epoch.
+   */
+  pool?: PreparePool;
 }
 
 export interface Batch {
@@ -210,7 +215,7 @@ export async function* loadBatches(cases: readonly DataCase[], opts: LoaderOptio
     ? Math.floor(order.length / opts.batchSize)
     : Math.ceil(order.length / opts.batchSize);
   const items = order.slice(0, Math.min(order.length, nBatches * opts.batchSize));
-  const pool = workers > 0 ? new PreparePool(workers) : undefined;
+  const pool = opts.pool ?? (workers > 0 ? new PreparePool(workers) : undefined);
   const jobOf = (item: DataCase): PrepareJob => {
     const job: PrepareJob = { item, config, masks: opts.masks ?? [] };
     if (opts.augment)
@@ -237,7 +242,7 @@ export async function* loadBatches(cases: readonly DataCase[], opts: LoaderOptio
       }
     }
   } finally {
-    await pool?.close();
+    if (pool !== opts.pool) await pool?.close();
   }
 }
 
