@@ -43,7 +43,8 @@ export function floorZ(x: number, y: number): number {
   const middle = -38 + 12 / (1 + x * x * 0.0055);
   if (y <= 14) return middle;
   const ox = ((x < 0 ? -x : x) - 28) / 12;
-  const anterior = -27 + 8 / (1 + ox * ox);
+  const oy = (y - 50) / 22;
+  const anterior = -27 + 8 / ((1 + ox * ox) * (1 + oy * oy));
   if (y >= 30) return anterior;
   const t = (y - 14) / 16;
   const s = t * t * (3 - 2 * t);
