@@ -222,6 +222,56 @@ test("volume layout [C, D, H, W]: voxel order after RAS, map back through a heat
   }
 });
 
+test("slice views map back too: a world-linear heat map returns onto an LPS scan's grid", () => {
+  const lps = asLps(ct([6, 5, 4], (i, j, k) => i + j + k));
+  const input = preprocessImages(
+    [lps],
+    preprocessConfig({
+      spacing: [1.5, 1.5, 2],
+      size: [7, 9],
+      slices: 5,
+      planes: ["axial", "coronal", "sagittal"],
+    }),
+  );
+  for (const v of input.views) {
+    const [S, , H, W] = v.shape as [number, number, number, number];
+    const heat = new Float32Array(S * H * W);
+    for (let s = 0; s < S; s++)
+      for (let h = 0; h < H; h++)
+        for (let w = 0; w < W; w++) {
+          const [x, y, z] = applyPoint(lps.affine, ...applyPoint(v.toVoxel, w, h, s));
+          heat[(s * H + h) * W + w] = x - 2 * y + 0.5 * z;
+        }
+    const back = toScanGrid(heat, v, input.scan).real();
+    // Voxels well inside the model grid's outermost centres: trilinear reproduces a linear field.
+    for (const [i, j, k] of [
+      [2, 2, 1],
+      [3, 2, 2],
+      [2, 3, 2],
+    ] as const) {
+      const [x, y, z] = applyPoint(lps.affine, i, j, k);
+      near(back[i + 6 * (j + 5 * k)]!, x - 2 * y + 0.5 * z, 1e-3, `${v.plane} voxel ${i},${j},${k}`);
+    }
+  }
+});
+
+test("MR percentile scaling: the lowest and highest values map to 0 and 1", () => {
+  const mr = ct([4, 3, 2], (i, j, k) => 3 * i + 2 * j + 7 * k);
+  const input = preprocessImages(
+    [mr],
+    preprocessConfig({
+      size: [3, 4],
+      intensity: { kind: "mr", method: "percentiles", nonzero: false, lower: 0, upper: 100 },
+    }),
+  );
+  const d = input.views[0]!.data;
+  // Hand values: HU range 0 … 9 + 4 + 7 = 20; axial pixel (x, y, z) is voxel (3 − x, 2 − y, z).
+  near(Math.min(...d), 0);
+  near(Math.max(...d), 1);
+  near(d[(1 * 3 + 0) * 4 + 0]!, (9 + 4 + 7) / 20);
+  near(d[(0 * 3 + 1) * 4 + 2]!, (3 + 2) / 20);
+});
+
 test("MR z-score: one channel per contrast, mean 0 and std 1 over the scan", () => {
   const mr = ct([4, 3, 2], (i, j, k) => i * i + j + 5 * k);
   const input = preprocessImages(
