@@ -170,6 +170,34 @@ describe("train", () => {
     assert.equal(again.epochsDone, 5);
   });
 
+  it("a crash while writing a checkpoint keeps the previous one, and resuming from it is exact", async (t) => {
+    const root = tempDir(t);
+    const c = (dir: string) => config(dir, { epochs: 3, earlyStopping: { patience: 0 } });
+    await train(model(), data(), c(join(root, "straight")), { progress: null });
+    let writes = 0;
+    const crash = {
+      afterWrite: (f: string) => {
+        // The fifth weights file (best/ and last/ of epochs 1–2 come first when each improves).
+        if (f === "params.safetensors" && ++writes === 5) throw new Error("disk full (injected)");
+      },
+    };
+    const dir = join(root, "crashed");
+    const crashed = await train(model(), data(), c(dir), { progress: null, checkpointHooks: crash }).catch(
+      (e: Error) => e,
+    );
+    assert.ok(crashed instanceof Error && /injected/.test(crashed.message), String(crashed));
+    const ck = await readCheckpoint(join(dir, "checkpoints", "last"));
+    assert.ok(ck.state.epochsDone < 3);
+    assert.ok(readdirSync(join(dir, "checkpoints")).every((n) => !n.startsWith(".")));
+    const done = await resume(dir, model(), data(), { progress: null });
+    assert.equal(done.epochsDone, 3);
+    assert.ok(
+      paramsBytes(join(root, "straight", "checkpoints", "last")).equals(
+        paramsBytes(join(dir, "checkpoints", "last")),
+      ),
+    );
+  });
+
   it("refuses to start over an existing checkpoint", async (t) => {
     const dir = join(tempDir(t), "run");
     await train(model(), data(), config(dir, { epochs: 1 }), { progress: null });

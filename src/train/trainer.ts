@@ -28,6 +28,7 @@ import { macroAuc } from "../eval/findings.js";
 import { Rng } from "../phantom/rng.js";
 import {
   type EpochRecord,
+  findCheckpoint,
   readCheckpoint,
   restoreOptimizer,
   restoreParams,
@@ -77,12 +78,8 @@ export async function train(
   opts: TrainOptions = {},
 ): Promise<TrainResult> {
   const run = new RunDir(config.runDir);
-  try {
-    await readCheckpoint(run.lastCheckpoint);
+  if (await findCheckpoint(run.lastCheckpoint))
     throw new InputError("already holds a checkpoint: resume it, or choose another runDir", config.runDir);
-  } catch (err) {
-    if (!(err instanceof InputError) || !/no complete checkpoint/.test(err.message)) throw err;
-  }
   await run.create(config);
   const t = new Trainer(model, data, config);
   return t.run(run, undefined, opts);
@@ -317,7 +314,8 @@ export class Trainer {
     });
 
     const t0 = performance.now();
-    while (!state.finished && state.epochsDone < c.epochs) {
+    // A completed run whose config.json was given more epochs continues; an early-stopped one does not.
+    while (state.finished !== "early-stopped" && state.epochsDone < c.epochs) {
       const epoch = state.epochsDone;
       const started = performance.now();
       progress?.startEpoch();
@@ -349,6 +347,10 @@ export class Trainer {
         await run.flushLog();
         return result("aborted");
       }
+      if (steps !== this.data.stepsPerEpoch)
+        run.log(
+          `warning: epoch ${epoch + 1} had ${steps} batches, stepsPerEpoch says ${this.data.stepsPerEpoch} (the lr schedule assumes the latter)`,
+        );
       const val = await this.validate(epoch);
       const { improved, stop } = early.update(val.mean, epoch);
       const lr: Record<string, number> = {};
@@ -374,6 +376,7 @@ export class Trainer {
       };
       if (stop) next.finished = "early-stopped";
       else if (epoch + 1 === c.epochs) next.finished = "completed";
+      else delete next.finished;
       // best before last: a kill between the two leaves last one epoch behind, and redoing that
       // epoch rewrites the same best.
       if (improved)
