@@ -272,6 +272,43 @@ test("MR percentile scaling: the lowest and highest values map to 0 and 1", () =
   near(d[(0 * 3 + 1) * 4 + 2]!, (3 + 2) / 20);
 });
 
+test("a second image on another grid is resampled onto the first; outside its view is air", () => {
+  const first = ct([6, 5, 4], (i) => 10 * i);
+  // The same field over voxels i = 1 … 4 only: one voxel in along i.
+  const a = RAS;
+  const shifted = [
+    a[0]!,
+    a[1]!,
+    a[2]!,
+    a[3]! + a[0]!,
+    a[4]!,
+    a[5]!,
+    a[6]!,
+    a[7]!,
+    a[8]!,
+    a[9]!,
+    a[10]!,
+    a[11]!,
+    0,
+    0,
+    0,
+    1,
+  ];
+  const second = ct([4, 5, 4], (i) => 10 * (i + 1), shifted);
+  const input = preprocessImages(
+    [first, second],
+    preprocessConfig({ layout: "volume", size: [5, 6], intensity: { kind: "ct", windows: ["subdural"] } }),
+  );
+  const v = input.views[0]!;
+  assert.deepEqual(v.shape, [2, 4, 5, 6]);
+  const at = (c: number, d: number, h: number, w: number) => v.data[((c * 4 + d) * 5 + h) * 6 + w]!;
+  for (let w = 1; w <= 4; w++) near(at(1, 2, 3, w), at(0, 2, 3, w), 1e-6, `w = ${w}`);
+  near(at(0, 2, 3, 2), (20 + 20) / 200);
+  near(at(1, 2, 3, 0), 0); // −1024 HU outside the second image (0 HU would give 0.1)
+  near(at(1, 2, 3, 5), 0);
+  near(at(0, 2, 3, 5), (50 + 20) / 200);
+});
+
 test("MR z-score: one channel per contrast, mean 0 and std 1 over the scan", () => {
   const mr = ct([4, 3, 2], (i, j, k) => i * i + j + 5 * k);
   const input = preprocessImages(

@@ -88,7 +88,10 @@ function toWorkingGrid(
   check3d(v);
   let out = reorient(v, c.orientation);
   if (reference) {
-    if (!sameGrid(out, reference)) out = resampleTo(out, reference.shape.slice(0, 3), reference.affine, mode);
+    // Outside the image's field of view: air for CT images, 0 for MR images and masks.
+    const fill = mode === "linear" && c.intensity.kind === "ct" ? -1024 : 0;
+    if (!sameGrid(out, reference))
+      out = resampleTo(out, reference.shape.slice(0, 3), reference.affine, mode, fill);
   } else if (c.spacing) out = resample(out, { spacing: c.spacing, mode });
   return out;
 }
