@@ -171,7 +171,9 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
     }
   }
   if (!opts.clean) {
-    addNoise(hu, c.scanner.noiseSd, Rng.stream(c.seed, c.index, 202));
+    const [dx, dy, dz] = g.spacing;
+    const sd = c.scanner.noiseSd * Math.sqrt(5 / (dx * dy * dz));
+    addNoise(hu, sd, Rng.stream(c.seed, c.index, 202));
     const sigma = c.scanner.blurMm;
     blurInPlane(hu, nx, ny, nz, sigma / g.spacing[0], sigma / g.spacing[1]);
   }

@@ -113,7 +113,7 @@ export function sampleHeadCt(seed: number, index: number, opts: HeadCtOptions = 
     offset: [base.uniform(-6, 6), base.uniform(-8, 8), -10 + base.uniform(-6, 6)] as Vec3,
   };
   const scanner = {
-    noiseSd: base.uniform(5, 10) * knob.noise,
+    noiseSd: base.uniform(6, 12) * knob.noise,
     blurMm: base.uniform(0.6, 1.2),
     streak: -base.uniform(4, 20),
   };

@@ -34,7 +34,10 @@ export interface Pose {
 }
 
 export interface ScannerParams {
-  /** Gaussian noise SD before the kernel blur (HU). */
+  /**
+   * Quantum noise SD (HU, before the kernel blur) for a 1 × 1 × 5 mm voxel; the renderer scales
+   * it by 1/√(voxel volume), as photon statistics do.
+   */
   noiseSd: number;
   /** In-plane reconstruction-kernel blur SD (mm). */
   blurMm: number;
