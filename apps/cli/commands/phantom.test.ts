@@ -58,6 +58,10 @@ test("bad arguments and prevalence files exit 2 with one line naming the problem
     ],
   ];
   writeFileSync(bad, JSON.stringify({ nope: 0.5 }));
+  cases.push([
+    ["phantom", "headct", "--n", "1", "--out", bad],
+    /prev\.json: --out exists and is not a folder/,
+  ]);
   for (const [args, message] of cases) {
     const r = medadapt(args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import {
   type Difficulty,
@@ -128,6 +128,9 @@ export const phantom: Command = {
     if (values.n === undefined) throw new InputError("--n is required");
     if (values.out === undefined) throw new InputError("--out is required");
     const n = parseInteger("n", values.n, 1);
+    const existing = await stat(values.out).catch(() => null);
+    if (existing && !existing.isDirectory())
+      throw new InputError("--out exists and is not a folder", values.out);
     const difficulty = (values.difficulty ?? "default") as Difficulty;
     if (!["easy", "default", "hard"].includes(difficulty))
       throw new InputError(`--difficulty must be easy, default or hard, got '${values.difficulty}'`);
