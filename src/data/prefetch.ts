@@ -229,11 +229,14 @@ export async function* loadBatches(cases: readonly DataCase[], opts: LoaderOptio
     return job.augment ? applyAugment(prepared, job.augment) : prepared;
   };
   const nf = cases[0]?.labels.length ?? 0;
+  const prepared = mapAhead(items, run, ahead * opts.batchSize + opts.batchSize);
   try {
     let batch: PreparedCase[] = [];
     let index = 0;
-    for await (const prepared of mapAhead(items, run, ahead * opts.batchSize + opts.batchSize)) {
-      batch.push(prepared);
+    for (;;) {
+      const next = await prepared.next();
+      if (next.done) break;
+      batch.push(next.value);
       if (batch.length === opts.batchSize || index * opts.batchSize + batch.length === items.length) {
         const labels = new Float32Array(batch.length * nf);
         for (const [i, b] of batch.entries()) labels.set(b.labels, i * nf);
@@ -242,7 +245,10 @@ export async function* loadBatches(cases: readonly DataCase[], opts: LoaderOptio
       }
     }
   } finally {
+    // Our own threads stop first, so the jobs still in flight fail at once instead of being
+    // waited for; then the look-ahead settles them.
     if (pool !== opts.pool) await pool?.close();
+    await prepared.return(undefined);
   }
 }
 
@@ -258,7 +264,7 @@ export function stackView(batch: Batch, view = 0): { data: Float32Array; shape: 
     const v = c.input.views[view]!;
     if (v.shape.join() !== first.shape.join())
       throw new InputError(
-        `case '${c.id}' has input shape [${v.shape.join(", ")}], case '${first === v ? c.id : batch.cases[0]!.id}' [${first.shape.join(", ")}]: set preprocess.slices to batch scans with different slice counts`,
+        `case '${c.id}' has input shape [${v.shape.join(", ")}], case '${batch.cases[0]!.id}' [${first.shape.join(", ")}]: set preprocess.slices to batch scans with different slice counts`,
       );
     out.set(v.data, i * n);
   });
