@@ -61,7 +61,7 @@ try {
   const bareEpoch = async (e: number) => {
     let steps = 0;
     for await (const b of data.train(ctx(e))) {
-      const step = await bare.stepFor(b);
+      const { step } = await bare.stepFor(b);
       const { targets, mask } = T.splitLabels(b.labels);
       const { grads } = await step.run({
         features: b.inputs.features!.data,

@@ -24,6 +24,7 @@ export { type LinearProbeOptions, linearProbe } from "./linear-probe.js";
 export { type LoaderDataOptions, loaderData, trainBatchOf } from "./loader-data.js";
 export { type LossOptions, multiLabelLoss, posWeightFromLabels, splitLabels } from "./loss.js";
 export { type ArraySet, memoryData } from "./memory-data.js";
+export { type ModuleTrainableOptions, moduleTrainable } from "./module-trainable.js";
 export { duration, Progress, type ProgressSink } from "./progress.js";
 export { RunDir } from "./run-dir.js";
 export type { FieldSpec } from "./schema.js";

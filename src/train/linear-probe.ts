@@ -2,7 +2,7 @@
  * The smallest Trainable: a linear head (optionally after one GELU hidden layer) over feature
  * vectors, e.g. cached frozen-backbone embeddings pooled over slices. Also the trainer's test model.
  */
-import { add, type Graph, gelu, matmul, type Value } from "../engine/index.js";
+import { add, type Graph, gelu, matmul, mul, type Value } from "../engine/index.js";
 import { Rng } from "../phantom/rng.js";
 import type { ForwardOutput, ParamRef, Trainable } from "./trainable.js";
 
@@ -15,10 +15,16 @@ export interface LinearProbeOptions {
   hidden?: number;
   /** Initial weights ~ N(0, 1/fan_in) from this seed. */
   seed?: number;
+  /** Dropout probability on the hidden layer while training (masks drawn from (seed, step)). */
+  dropout?: number;
 }
 
+const DROPOUT_INPUT = "hidden.dropout_mask";
+
 export function linearProbe(opts: LinearProbeOptions): Trainable {
-  const { input = "features", dim, findings, hidden = 0, seed = 0 } = opts;
+  const { input = "features", dim, findings, hidden = 0, seed = 0, dropout = 0 } = opts;
+  if (!(dropout >= 0 && dropout < 1))
+    throw new RangeError(`linearProbe: dropout must be in [0, 1), got ${dropout}`);
   const rng = Rng.stream(seed, 0, 0x1b);
   const normal = (n: number, fanIn: number) =>
     Float32Array.from({ length: n }, () => rng.normal() / Math.sqrt(fanIn));
@@ -36,12 +42,22 @@ export function linearProbe(opts: LinearProbeOptions): Trainable {
   };
   return {
     params: () => params,
-    forward(g, inputs): ForwardOutput {
+    forward(g, inputs, mode): ForwardOutput {
       let x = inputs[input];
       if (!x) throw new Error(`linearProbe: no batch input "${input}"`);
       if (hidden > 0) x = gelu(add(matmul(x, p(g, "hidden.weight")), p(g, "hidden.bias")));
+      if (hidden > 0 && mode.training && dropout > 0) x = mul(x, g.input(DROPOUT_INPUT, x.shape));
       return { logits: add(matmul(x, p(g, "head.weight")), p(g, "head.bias")) };
     },
-    describe: () => ({ kind: "linear-probe", input, dim, findings, hidden }),
+    stepFeeds(g, at): Record<string, Float32Array> {
+      const v = g.inputs.find((i) => i.name === DROPOUT_INPUT);
+      if (!v) return {};
+      const r = Rng.stream(at.seed, at.step, 0xd7);
+      const keep = 1 / (1 - dropout);
+      return {
+        [DROPOUT_INPUT]: Float32Array.from({ length: v.size }, () => (r.next() < dropout ? 0 : keep)),
+      };
+    },
+    describe: () => ({ kind: "linear-probe", input, dim, findings, hidden, dropout }),
   };
 }

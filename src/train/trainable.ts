@@ -26,6 +26,12 @@ export interface Trainable {
    */
   forward(g: Graph, inputs: Readonly<Record<string, Value>>, mode: { training: boolean }): ForwardOutput;
   /**
+   * Values for extra inputs the training graph declares beyond the batch's (e.g. dropout masks),
+   * for global optimizer step `step` (0-based). They must depend only on (seed, step) so that a
+   * resumed run draws the same ones.
+   */
+  stepFeeds?(graph: Graph, at: { seed: number; step: number }): Record<string, Float32Array>;
+  /**
    * Optimizer groups (first match wins; unmatched weights use the top-level lr/weight decay).
    * Overrides the config's groups when given; the config's are the METHODS.md defaults.
    */

@@ -50,7 +50,8 @@ const DIM = 8;
 const trainSet = synthetic(192, DIM, 1);
 const valSet = synthetic(128, DIM, 2);
 const data = (batchSize = 16) => memoryData(FINDINGS, trainSet, valSet, { batchSize });
-const model = (hidden = 0, seed = 3) => linearProbe({ dim: DIM, findings: FINDINGS.length, hidden, seed });
+const model = (hidden = 0, seed = 3, dropout = 0) =>
+  linearProbe({ dim: DIM, findings: FINDINGS.length, hidden, seed, dropout });
 
 function paramsBytes(dir: string): Buffer {
   return readFileSync(join(dir, "params.safetensors"));
@@ -123,7 +124,8 @@ describe("train", () => {
     const straight = join(root, "straight");
     const killed = join(root, "killed");
     const c = (dir: string) => config(dir, { epochs: 5, threads: 0, earlyStopping: { patience: 0 } });
-    const a = await train(model(8), data(), c(straight), { progress: null });
+    // Hidden-layer dropout: its masks come from (seed, step), so they too must replay exactly.
+    const a = await train(model(8, 3, 0.25), data(), c(straight), { progress: null });
     assert.equal(a.status, "completed");
 
     // Kill: abort after 5 batches of the third epoch (0-based epoch 2).
@@ -139,14 +141,14 @@ describe("train", () => {
         }
       },
     };
-    const k = await train(model(8), spy, c(killed), { progress: null, signal: ctl.signal });
+    const k = await train(model(8, 3, 0.25), spy, c(killed), { progress: null, signal: ctl.signal });
     assert.equal(k.status, "aborted");
     assert.equal(k.epochsDone, 2);
     const stopped = await readCheckpoint(join(killed, "checkpoints", "last"));
     assert.equal(stopped.state.epochsDone, 2);
 
     // A fresh process builds a fresh model; even a different initialisation must not matter.
-    const b = await resume(killed, model(8, 42), data(), { progress: null });
+    const b = await resume(killed, model(8, 42, 0.25), data(), { progress: null });
     assert.equal(b.status, "completed");
     assert.equal(b.epochsDone, 5);
     assert.equal(b.step, a.step);
@@ -166,7 +168,7 @@ describe("train", () => {
     assert.equal(metrics.length, 5);
     assert.match(readFileSync(join(killed, "log.txt"), "utf8"), /resumed from .* after epoch 2/);
     // A finished run resumes to the same result without training.
-    const again = await resume(killed, model(8), data(), { progress: null });
+    const again = await resume(killed, model(8, 42, 0.25), data(), { progress: null });
     assert.equal(again.epochsDone, 5);
   });
 

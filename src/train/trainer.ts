@@ -111,7 +111,7 @@ export class Trainer {
   readonly params: ReadonlyMap<string, ParamRef>;
   readonly optimizer: AdamW;
   readonly posWeight: Float32Array | undefined;
-  readonly #steps = new Map<string, TrainStep>();
+  readonly #steps = new Map<string, { step: TrainStep; graph: Graph }>();
   readonly #predictors = new Map<string, Program>();
   readonly #threads: { intraOpThreads?: number };
 
@@ -177,10 +177,10 @@ export class Trainer {
   }
 
   /** The compiled training step for this batch's shapes (built once per shape). */
-  async stepFor(batch: TrainBatch): Promise<TrainStep> {
+  async stepFor(batch: TrainBatch): Promise<{ step: TrainStep; graph: Graph }> {
     const key = shapeKey(batch);
-    let step = this.#steps.get(key);
-    if (step) return step;
+    const cached = this.#steps.get(key);
+    if (cached) return cached;
     const g = new Graph();
     const out = this.model.forward(g, this.#inputs(g, batch), { training: true });
     const b = this.#checkLogits(out.logits, batch);
@@ -195,7 +195,7 @@ export class Trainer {
       ...(this.posWeight ? { posWeight: this.posWeight } : {}),
     });
     if (out.aux) loss = add(loss, out.aux);
-    step = await compileTrainStep(loss, this.#threads);
+    const step = await compileTrainStep(loss, this.#threads);
     for (const [name, v] of step.params) {
       const p = this.params.get(name);
       if (!p) throw new Error(`trainer: the graph trains "${name}", which model.params() does not list`);
@@ -204,8 +204,9 @@ export class Trainer {
           `trainer: graph parameter "${name}" does not use the array model.params() gives for it`,
         );
     }
-    this.#steps.set(key, step);
-    return step;
+    const entry = { step, graph: g };
+    this.#steps.set(key, entry);
+    return entry;
   }
 
   async #predictorFor(batch: TrainBatch): Promise<Program> {
@@ -329,9 +330,13 @@ export class Trainer {
           await run.flushLog();
           return result("aborted");
         }
-        const step = await this.stepFor(batch);
+        const { step, graph } = await this.stepFor(batch);
         const { targets, mask, labelled } = splitLabels(batch.labels);
-        const feeds: Record<string, Float32Array> = { "labels.targets": targets, "labels.mask": mask };
+        const feeds: Record<string, Float32Array> = {
+          ...this.model.stepFeeds?.(graph, { seed, step: state.step + steps }),
+          "labels.targets": targets,
+          "labels.mask": mask,
+        };
         for (const [name, tns] of Object.entries(batch.inputs)) feeds[name] = tns.data;
         const { loss, grads } = await step.run(feeds);
         if (!Number.isFinite(loss))
