@@ -1,5 +1,5 @@
-// Running a backbone over an array of images in batches: one compiled program per distinct batch
-// shape (the last, partial batch gets its own), outputs gathered into host arrays.
+// Running a backbone over an array of images in batches of one compiled shape, outputs gathered
+// into host arrays.
 import { compile, type Program } from "../engine/index.js";
 import { BuildContext } from "./module.js";
 import type { VisionBackbone } from "./nets/backbone.js";
@@ -46,31 +46,24 @@ export async function embedPixels(
   const n = shape[0] as number;
   const per = shape.slice(1).reduce((a, b) => a * b, 1);
   const batch = Math.max(1, Math.min(opts.batch ?? 8, n));
-  const programs = new Map<number, Awaited<ReturnType<typeof compileBackbone>>>();
-  let last: Float32Array | undefined;
-  let pooled: Float32Array | undefined;
-  let t = 0;
-  let d = 0;
+  // One program for every run: a short last batch is zero-padded rather than compiled again.
+  const p = await compileBackbone(model, [batch, ...shape.slice(1)], opts);
+  const t = p.tokens;
+  const d = p.dim;
+  const last = new Float32Array(n * t * d);
+  const pooled = new Float32Array(n * d);
+  const padded = n % batch === 0 ? undefined : new Float32Array(batch * per);
   for (let i = 0; i < n; i += batch) {
     const b = Math.min(batch, n - i);
-    let p = programs.get(b);
-    if (!p) {
-      p = await compileBackbone(model, [b, ...shape.slice(1)], opts);
-      programs.set(b, p);
+    let feed = pixels.subarray(i * per, (i + b) * per);
+    if (b < batch && padded) {
+      padded.set(feed);
+      feed = padded;
     }
-    t = p.tokens;
-    d = p.dim;
-    last ??= new Float32Array(n * t * d);
-    pooled ??= new Float32Array(n * d);
-    const out = await p.program.run({ pixel_values: pixels.subarray(i * per, (i + b) * per) });
-    last.set(out.last_hidden_state as Float32Array, i * t * d);
-    pooled.set(out.pooler_output as Float32Array, i * d);
+    const out = await p.program.run({ pixel_values: feed });
+    last.set((out.last_hidden_state as Float32Array).subarray(0, b * t * d), i * t * d);
+    pooled.set((out.pooler_output as Float32Array).subarray(0, b * d), i * d);
     opts.onProgress?.(i + b, n);
   }
-  return {
-    lastHiddenState: last ?? new Float32Array(0),
-    lastShape: [n, t, d],
-    poolerOutput: pooled ?? new Float32Array(0),
-    pooledShape: [n, d],
-  };
+  return { lastHiddenState: last, lastShape: [n, t, d], poolerOutput: pooled, pooledShape: [n, d] };
 }

@@ -131,3 +131,20 @@ test("config problems are listed in one InputError", async (t) => {
     return true;
   });
 });
+
+test("embedPixels: a zero-padded short last batch gives the same rows as full batches", async () => {
+  const { model } = await loadBackbone(fixture("nn", "siglip"));
+  const io = await readIo(fixture("nn", "siglip", "io_32x32.safetensors"));
+  const px = io.pixel_values as { data: Float32Array; shape: number[] };
+  const per = px.data.length / 2;
+  const three = new Float32Array(3 * per);
+  three.set(px.data);
+  three.set(px.data.subarray(0, per), 2 * per);
+  const out = await embedPixels(model, three, [3, ...px.shape.slice(1)], { batch: 2 });
+  const ref = io.pooler_output as { data: Float32Array; shape: number[] };
+  const d = ref.shape[1] as number;
+  const expect = new Float32Array(3 * d);
+  expect.set(ref.data);
+  expect.set(ref.data.subarray(0, d), 2 * d);
+  assert.ok(maxAbsDiff(out.poolerOutput, expect) <= 1e-4);
+});
