@@ -74,6 +74,18 @@ describe("medadapt info", () => {
     for (const s of out.series) assert.equal(s.affine.length, 4);
   });
 
+  test("reader warnings reach the user: uneven DICOM slice gaps", () => {
+    const json = medadapt("info", fixture("dicom", "nonuniform"), "--json");
+    assert.equal(json.code, 0, json.stderr);
+    const out = JSON.parse(json.stdout) as { warnings?: string[] };
+    assert.ok(
+      out.warnings?.some((w) => /non-uniform slice spacing/.test(w)),
+      JSON.stringify(out.warnings),
+    );
+    const txt = medadapt("info", fixture("dicom", "nonuniform"));
+    assert.match(txt.stdout, /warning: +non-uniform slice spacing/);
+  });
+
   test("the text form names the fields", () => {
     const r = medadapt("info", fixture("nifti", "fourd.nii"));
     assert.equal(r.code, 0, r.stderr);

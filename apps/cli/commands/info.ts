@@ -12,7 +12,7 @@ series is described series by series.
 
 options:
   --json   one JSON object on stdout: {path, format, shape, dtype, spacing, affine, orientation,
-           stats: {min, max, mean, std, nan}, ...}; several series give {path, format, series: [...]}
+           stats: {min, max, mean, std, nan}, warnings?, notes?, ...}; several series give {path, format, series: [...]}
 `;
 
 /** The JSON description of one volume. */
@@ -38,7 +38,17 @@ export function describe(path: string, format: string, vol: Volume): Record<stri
   const nifti = m.nifti as { version?: number; affineSource?: string } | undefined;
   if (nifti?.version) out.nifti_version = nifti.version;
   if (nifti?.affineSource) out.affine_source = nifti.affineSource;
+  // Readers record what they had to guess or fix (uneven slice spacing, colour converted, …);
+  // hiding it would let a user trust geometry the reader itself doubts.
+  const warnings = stringList(m.warnings);
+  const notes = stringList(m.notes);
+  if (warnings.length) out.warnings = warnings;
+  if (notes.length) out.notes = notes;
   return out;
+}
+
+function stringList(x: unknown): string[] {
+  return Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : [];
 }
 
 function fmt(v: number): string {
@@ -80,6 +90,8 @@ function text(d: Record<string, unknown>, indent = ""): string {
     ["time_step", "time step"],
   ] as const)
     if (d[key] !== undefined) lines.push([label, String(d[key])]);
+  for (const w of (d.warnings as string[] | undefined) ?? []) lines.push(["warning", w]);
+  for (const n of (d.notes as string[] | undefined) ?? []) lines.push(["note", n]);
   return lines.map(([k, v]) => `${indent}${k ? `${k}:`.padEnd(13) : " ".repeat(13)}${v}`).join("\n");
 }
 
