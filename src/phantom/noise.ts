@@ -45,6 +45,22 @@ export class LatticeNoise {
     return c0 + (c1 - c0) * tz;
   }
 
+  /**
+   * `at(x·s, y·s, z·s + offsetZ)` at the point (v[ix], v[iy], v[iz]), written to v[out] (the
+   * per-voxel path passes no doubles; see octaves2Into).
+   */
+  scaledInto(
+    v: Float64Array,
+    ix: number,
+    iy: number,
+    iz: number,
+    s: number,
+    offsetZ: number,
+    out: number,
+  ): void {
+    v[out] = this.at(v[ix]! * s, v[iy]! * s, v[iz]! * s + offsetZ);
+  }
+
   #f = 0.1;
   #g = 0.5;
 

@@ -212,8 +212,14 @@ class Compiled {
     this.hem = HEM_OF[l.kind] ?? 0;
   }
 
-  /** Normalised blob radius (1 on the outline) with noise-perturbed outline, or Infinity out of bounds. */
-  blobR(x: number, y: number, z: number, noise: LatticeNoise): number {
+  /**
+   * Normalised blob radius (1 on the outline, noise-perturbed) at (v[xs], v[Y], v[Z]), or Infinity
+   * out of bounds. Coordinates come through the argument array (see X…RES_T) so nothing is boxed.
+   */
+  blobR(v: Float64Array, xs: number, noise: LatticeNoise): number {
+    const x = v[xs]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     const ox = x - this.cx;
     const oy = y - this.cy;
     const oz = z - this.cz;
@@ -226,7 +232,11 @@ class Compiled {
     return r / (1 + this.irregular * noise.at(x * 0.2 + this.cx, y * 0.2, z * 0.2 + 7.3));
   }
 
-  tubeSd(x: number, y: number, z: number): number {
+  /** Signed distance to the tube at (v[X], v[Y], v[Z]), or Infinity out of bounds. */
+  tubeSd(v: Float64Array): number {
+    const x = v[X]!;
+    const y = v[Y]!;
+    const z = v[Z]!;
     const ox = x - this.cx;
     const oy = y - this.cy;
     const oz = z - this.cz;
@@ -252,9 +262,9 @@ class Compiled {
     return d;
   }
 
-  /** 0..1 position within the direction patch (0 = centre, 1 = rim), or -1 outside. */
-  patchU(ux: number, uy: number, uz: number): number {
-    const c = ux * this.dx + uy * this.dy + uz * this.dz;
+  /** 0..1 position within the direction patch (0 = centre, 1 = rim) of direction v[UX..UZ], or -1 outside. */
+  patchU(v: Float64Array): number {
+    const c = v[UX]! * this.dx + v[UY]! * this.dy + v[UZ]! * this.dz;
     if (c < this.cosHalf) return -1;
     return Math.acos(Math.min(1, c)) / this.halfAngle;
   }
@@ -425,6 +435,9 @@ export class HeadModel {
       uy = oy / on;
       uz = oz / on;
     }
+    v[UX] = ux;
+    v[UY] = uy;
+    v[UZ] = uz;
     let scalpSwell = 0;
     let depressed = 0;
     let skullGone = false;
@@ -432,7 +445,7 @@ export class HeadModel {
     let swellHu = 0;
     if (this.#skull.length > 0 && dC > -15) {
       for (const l of this.#skull) {
-        const u = l.patchU(ux, uy, uz);
+        const u = l.patchU(v);
         if (u < 0) continue;
         if (l.kind === 21) {
           const s = l.thickness * (1 - u * u);
@@ -546,7 +559,8 @@ export class HeadModel {
     const y = v[Y]!;
     const z = v[Z]!;
     const a = this.#c.anatomy;
-    let t = a.skullThickness * (1 + 0.15 * this.#noise.at(x * 0.04, y * 0.04, z * 0.04));
+    this.#noise.scaledInto(v, X, Y, Z, 0.04, 0, RES);
+    let t = a.skullThickness * (1 + 0.15 * v[RES]!);
     if (y > 55) t += 9 * smoothstep(55, 75, y) * Math.exp(-((x * x) / 400 + ((z - 14) * (z - 14)) / 300));
     // Below the anterior and middle cranial fossae the skull base is a thin plate.
     if (z < -18 && y > -6) {
@@ -592,9 +606,11 @@ export class HeadModel {
       }
     }
     if (fromInner < 1.5 || fromOuter < 1.8) {
-      this.out[0] = tis.cortical * (0.85 + 0.1 * this.#noise.at(x * 0.3, y * 0.3, z * 0.3));
+      this.#noise.scaledInto(v, X, Y, Z, 0.3, 0, RES);
+      this.out[0] = tis.cortical * (0.85 + 0.1 * v[RES]!);
     } else {
-      this.out[0] = tis.diploe * (1 + 0.45 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 11));
+      this.#noise.scaledInto(v, X, Y, Z, 0.5, 11, RES);
+      this.out[0] = tis.diploe * (1 + 0.45 * v[RES]!);
     }
   }
 
@@ -645,7 +661,7 @@ export class HeadModel {
           return;
         }
         if (f < 2.5 && y < 80) {
-          this.#boneTexture(x, y, z);
+          this.#boneTexture();
           return;
         }
       }
@@ -656,7 +672,7 @@ export class HeadModel {
           return;
         }
         if (max < 2) {
-          this.#boneTexture(x, y, z);
+          this.#boneTexture();
           return;
         }
         if (ax < 9 && y > 40 && y < 92) {
@@ -672,7 +688,7 @@ export class HeadModel {
         return;
       }
       if (sph < 1.5) {
-        this.#boneTexture(x, y, z);
+        this.#boneTexture();
         return;
       }
       const eth = ellipsoidSd(x, y - 52, z + 30, 9, 16, 10);
@@ -695,9 +711,11 @@ export class HeadModel {
     }
   }
 
-  #boneTexture(x: number, y: number, z: number): void {
+  #boneTexture(): void {
     this.anat = A.skull;
-    this.out[0] = this.#c.tissue.diploe * (1.3 + 0.4 * this.#noise.at(x * 0.5, y * 0.5, z * 0.5 + 5));
+    const v = this.point;
+    this.#noise.scaledInto(v, X, Y, Z, 0.5, 5, RES);
+    this.out[0] = this.#c.tissue.diploe * (1.3 + 0.4 * v[RES]!);
   }
 
   /** Petrous ridges (dense) and mastoid air cells; true when the point is one of them. */
@@ -729,14 +747,11 @@ export class HeadModel {
     const y = v[Y]!;
     const z = v[Z]!;
     const depth = v[DEPTH]!;
-    const ux = v[UX]!;
-    const uy = v[UY]!;
-    const uz = v[UZ]!;
     // Extra-axial collections lie against the inner table and push the brain surface inward.
     let e = 0;
     if (depth < this.#directionReach) {
       for (const l of this.#extra) {
-        const u = l.patchU(ux, uy, uz);
+        const u = l.patchU(v);
         if (u < 0) continue;
         const th =
           l.profile === 0
@@ -793,7 +808,7 @@ export class HeadModel {
     // Local sulcal effacement near a mass.
     let eff = 1;
     for (const l of this.#effacers) {
-      const r = l.blobR(x, y, z, this.#noise);
+      const r = l.blobR(v, XD, this.#noise);
       if (r < 1) eff = Math.min(eff, 0.1 + 0.9 * r * r);
     }
     if (depth < this.#csfBand * eff) {
@@ -1034,11 +1049,10 @@ export class HeadModel {
     const x = v[X]!;
     const y = v[Y]!;
     const z = v[Z]!;
-    const xd = v[XD]!;
     const tis = this.#c.tissue;
     for (const l of this.#brain) {
       const k = l.kind;
-      const r = l.blobR(k === 14 || k === 15 || k === 16 || k === 11 || k === 12 ? xd : x, y, z, this.#noise);
+      const r = l.blobR(v, k === 14 || k === 15 || k === 16 || k === 11 || k === 12 ? XD : X, this.#noise);
       if (r === Number.POSITIVE_INFINITY) continue;
       const anat = this.anat;
       const paren = isParenchyma(anat);
@@ -1112,12 +1126,12 @@ export class HeadModel {
     const z = v[Z]!;
     for (const l of this.#any) {
       if (l.kind === 22) {
-        if (l.tubeSd(x, y, z) < 0) {
+        if (l.tubeSd(v) < 0) {
           this.out[0] = l.hu;
           this.anat = A.lesion;
           this.hem = 0;
         }
-      } else if (l.blobR(x, y, z, this.#noise) < 1) {
+      } else if (l.blobR(v, X, this.#noise) < 1) {
         if (l.kind === 9 && !intracranial) continue;
         this.out[0] = l.hu;
         this.anat = A.lesion;
