@@ -1,7 +1,7 @@
 // Trainer throughput and overhead on the frozen-feature path (an MLP head over cached slice-pooled
 // embeddings): a bare compiled step + clip + AdamW vs. the full loop (validation AUC, checkpoint
 // each epoch, metrics, logs), plus checkpoint write/read times.
-// Usage: npm run bench:train [-- --json] [--cases 1024] [--dim 768] [--hidden 256] [--findings 75] [--batch 32] [--epochs 3]
+// Usage: npm run bench:train [-- --json] [--cases 1024] [--dim 768] [--hidden 256] [--findings 75] [--batch 32] [--epochs 4]
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     hidden: { type: "string", default: "256" },
     findings: { type: "string", default: "75" },
     batch: { type: "string", default: "32" },
-    epochs: { type: "string", default: "3" },
+    epochs: { type: "string", default: "4" },
     threads: { type: "string", default: "0" },
   },
 });
@@ -75,26 +75,40 @@ try {
     return steps;
   };
   await bareEpoch(0);
-  let t0 = performance.now();
-  const steps = await bareEpoch(1);
-  const bareMs = (performance.now() - t0) / steps;
+  // Best of three epochs: the machine is shared, the minimum is the least disturbed figure.
+  let bareMs = Number.POSITIVE_INFINITY;
+  let t0 = 0;
+  for (let e = 1; e <= 3; e++) {
+    t0 = performance.now();
+    const steps = await bareEpoch(e);
+    bareMs = Math.min(bareMs, (performance.now() - t0) / steps);
+  }
   rows.push({
     what: "bare step (run + clip + AdamW)",
     ms: bareMs,
     note: `${((batchSize * 1000) / bareMs).toFixed(0)} cases/s`,
+  });
+  await bare.validate(0); // compiles the prediction programs
+  t0 = performance.now();
+  await bare.validate(0);
+  const valMs = performance.now() - t0;
+  rows.push({
+    what: "validation (predict + per-finding AUC)",
+    ms: valMs,
+    note: `${Math.max(64, n / 4)} cases × ${nf} findings`,
   });
 
   // 2. The full loop.
   t0 = performance.now();
   const res = await T.train(model(), data, cfg(join(root, "run")), { progress: null });
   const totalMs = performance.now() - t0;
-  const later = res.history.slice(1);
-  const epochMs = (later.reduce((s, r) => s + r.seconds, 0) / Math.max(1, later.length)) * 1000;
+  // Best epoch after the first (which compiles).
+  const epochMs = Math.min(...res.history.slice(1).map((r) => r.seconds)) * 1000;
   const perStep = epochMs / data.stepsPerEpoch;
   rows.push({
-    what: "trainer epoch (steps + val AUC + checkpoint)",
+    what: "trainer epoch, best (steps + val + checkpoint)",
     ms: epochMs,
-    note: `${data.stepsPerEpoch} steps; ${(perStep / bareMs).toFixed(2)}× the bare step per step`,
+    note: `${data.stepsPerEpoch} steps; ${(perStep / bareMs).toFixed(2)}× the bare step per step incl. validation and checkpoint`,
   });
   rows.push({ what: "train() total (incl. compile, summary)", ms: totalMs, note: `${epochs} epochs` });
 
