@@ -135,10 +135,11 @@ export function sampleHeadCt(seed: number, index: number, opts: HeadCtOptions = 
   };
   const vBase = base.uniform(0.85, 1.15);
   const anatomy = {
+    // Overall size, then width, length and height separately (cephalic index about 70–90 %).
     scale: [
-      s0 * base.uniform(0.97, 1.03),
-      s0 * base.uniform(0.97, 1.03),
-      s0 * base.uniform(0.97, 1.03),
+      s0 * base.uniform(0.93, 1.07),
+      s0 * base.uniform(0.94, 1.06),
+      s0 * base.uniform(0.96, 1.04),
     ] as Vec3,
     skullThickness: base.uniform(5, 8),
     scalpThickness: base.uniform(4, 7),
