@@ -43,12 +43,12 @@ describe("trainConfig", () => {
   it("keeps given values and passes unknown data/model keys through", () => {
     const c = trainConfig({
       seed: 3,
-      data: { manifest: "m.csv", preprocess: { slices: 32 } },
+      data: { manifest: "m.csv", workers: 2 },
       model: { backbone: "dinov2-small", adapter: { r: 4, experts: 4 } },
       train: { epochs: 2, groups: [{ name: "all", match: ".*" }] },
     });
     assert.equal(c.seed, 3);
-    assert.deepEqual(c.data.preprocess, { slices: 32 });
+    assert.equal(c.data.workers, 2);
     assert.deepEqual(c.model.adapter, { r: 4, experts: 4 });
     assert.deepEqual(c.train.groups, [{ name: "all", match: ".*" }]);
   });
@@ -106,6 +106,36 @@ describe("trainConfig", () => {
         }),
       ),
       /train\.groups\[1\]\.name "a" is used twice/,
+    );
+  });
+
+  it("completes and checks the data section with the data layer's validators", () => {
+    const c = trainConfig({
+      data: {
+        preprocess: { size: [64, 64] },
+        augment: { flip: 0 },
+        split: { fractions: { train: 0.8, val: 0.1, test: 0.1 } },
+      },
+    });
+    const pre = c.data.preprocess as { size: number[]; orientation: string; layout: string };
+    assert.deepEqual(pre.size, [64, 64]);
+    assert.equal(pre.orientation, "RAS");
+    assert.equal(pre.layout, "slices");
+    assert.equal((c.data.augment as { flip: number; rotate: number }).flip, 0);
+    assert.equal((c.data.augment as { flip: number; rotate: number }).rotate, 5);
+    assert.deepEqual(c.data.split, { fractions: { train: 0.8, val: 0.1, test: 0.1 }, seed: 0, force: false });
+    assert.equal(trainConfig({}).data.augment, undefined);
+    assert.match(
+      messageOf(() => trainConfig({ data: { preprocess: { sizes: [1, 2] } } })),
+      /data\.preprocess\.sizes: unknown option/,
+    );
+    assert.match(
+      messageOf(() => trainConfig({ data: { augment: { flip: 2 } } })),
+      /data\.augment\.flip: a probability, got 2/,
+    );
+    assert.match(
+      messageOf(() => trainConfig({ data: { split: { fractions: { train: 0.8, val: 0.3, test: 0.1 } } } })),
+      /data\.split\.fractions must sum to 1, got 1\.2/,
     );
   });
 

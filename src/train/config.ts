@@ -6,6 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { augmentConfig } from "../data/augment.js";
+import { preprocessConfig } from "../data/config.js";
 import { InputError } from "../errors.js";
 import { type FieldSpec, resolve } from "./schema.js";
 import type { GroupSpec } from "./trainable.js";
@@ -79,6 +81,26 @@ export const TRAIN_CONFIG_SCHEMA: FieldSpec = {
       fields: {
         manifest: { type: "string", default: "" },
         findings: { type: "array", items: { type: "string", nonEmpty: true }, default: [] },
+        split: {
+          type: "object",
+          optional: true,
+          fields: {
+            fractions: {
+              type: "object",
+              optional: true,
+              fields: {
+                train: { type: "number", min: 0, max: 1 },
+                val: { type: "number", min: 0, max: 1 },
+                test: { type: "number", min: 0, max: 1 },
+              },
+            },
+            seed: { type: "number", integer: true, min: 0, default: 0 },
+            force: { type: "boolean", default: false },
+          },
+        },
+        // Checked and completed by the data layer (below).
+        preprocess: { type: "record", default: {} },
+        augment: { type: "record", optional: true },
       },
     },
     model: {
@@ -160,8 +182,23 @@ export function trainConfig(partial: unknown = {}, source = "train config"): Tra
       names.add(g.name);
       for (const k of ["lr", "weightDecay"] as const) if (Number.isNaN(g[k])) delete g[k];
     });
-    if (out.train.loss.kind === "focal" && out.train.loss.alpha > 1)
-      errors.push(`train.loss.alpha must be ≤ 1, got ${out.train.loss.alpha}`);
+    const fr = (out.data.split as { fractions?: Record<string, number> } | undefined)?.fractions;
+    if (fr) {
+      const sum = (fr.train ?? 0) + (fr.val ?? 0) + (fr.test ?? 0);
+      if (Math.abs(sum - 1) > 1e-9) errors.push(`data.split.fractions must sum to 1, got ${sum}`);
+    }
+    // The data layer's own validators, their messages placed under "data.".
+    const delegate = (key: string, check: (v: never) => unknown) => {
+      if (out.data[key] === undefined) return;
+      try {
+        out.data[key] = check(out.data[key] as never);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        errors.push(`data.${err.message}`);
+      }
+    };
+    delegate("preprocess", (v) => preprocessConfig(v));
+    delegate("augment", (v) => augmentConfig(v));
   }
   if (errors.length > 0) throw new InputError(errors.join("; "), source);
   return out;

@@ -18,7 +18,7 @@ export type FieldSpec =
   | { type: "array"; items: FieldSpec; default?: unknown[]; minItems?: number; maxItems?: number }
   | { type: "object"; fields: Readonly<Record<string, FieldSpec>>; open?: boolean; optional?: boolean }
   /** Any JSON object, passed through unchecked (sections another layer validates). */
-  | { type: "record"; default?: Record<string, unknown> }
+  | { type: "record"; default?: Record<string, unknown>; optional?: boolean }
   | { type: "regex"; default?: string };
 
 /** Validates `value` against `spec`, filling defaults; problems are appended to `errors`. */
@@ -26,6 +26,7 @@ export function resolve(spec: FieldSpec, value: unknown, path: string, errors: s
   const where = path === "" ? "the config" : path;
   if (value === undefined) {
     if (spec.type === "object") return spec.optional ? undefined : resolve(spec, {}, path, errors);
+    if (spec.type === "record" && spec.optional) return undefined;
     if ("default" in spec && spec.default !== undefined) return structuredClone(spec.default);
     errors.push(`${where} is required`);
     return undefined;
