@@ -3,7 +3,9 @@
 // (forward FLOPs 2·B·L·(12·N·D² + 2·N²·D)), step-to-forward ratio, peak RSS, added fraction.
 // Usage: node dist/apps/bench/adapters.js [--size b|s] [--batch 16] [--image 224] [--k 4] [--r 4]
 //        [--routing image,token] [--layers 12] [--reps 2] [--threads 2] [--json]
+import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { adapt, applyMethod, engine as E, nn } from "../../src/index.js";
 
@@ -19,6 +21,7 @@ const { values: a } = parseArgs({
     reps: { type: "string", default: "2" },
     threads: { type: "string", default: "2" },
     json: { type: "boolean", default: false },
+    phase: { type: "string" },
   },
 });
 
@@ -69,30 +72,38 @@ class Classifier extends nn.Module {
 const image = Float32Array.from(E.randn(B * 3 * IMG * IMG, 5));
 const targets = Float32Array.from(E.randn(B * CLASSES, 6), (v) => (v > 1.28 ? 1 : 0));
 
-/** Wall seconds per run; CPU seconds per run go to `cpu` (ORT's threads included). */
-const cpu: number[] = [];
-async function timeit(fn: () => Promise<unknown>): Promise<number> {
+/** Wall and CPU seconds (ORT's threads included) per run, after a warm-up run. */
+async function timeit(fn: () => Promise<unknown>): Promise<{ s: number; cpu: number }> {
   await fn(); // warm-up: the first run allocates ORT's arenas
   const c = process.cpuUsage();
   const t = performance.now();
   for (let i = 0; i < reps; i++) await fn();
   const used = process.cpuUsage(c);
-  cpu.push((used.user + used.system) / 1e6 / reps);
-  return (performance.now() - t) / reps / 1000;
+  return { s: (performance.now() - t) / reps / 1000, cpu: (used.user + used.system) / 1e6 / reps };
 }
 
-async function forward(): Promise<{ s: number; compile: number; rss: number }> {
+interface PhaseResult {
+  phase: string;
+  s: number;
+  cpu: number;
+  compile: number;
+  rss: number;
+  summary?: adapt.ParamSummary;
+  entropy?: number;
+}
+
+async function forward(): Promise<PhaseResult> {
   const model = new Classifier().freeze();
   const ctx = new nn.BuildContext(model);
   const logits = model.forward(ctx, ctx.graph.input("image", [B, 3, IMG, IMG]));
   const t0 = performance.now();
   const prog = await E.compile({ logits }, runtime);
   const compile = (performance.now() - t0) / 1000;
-  const s = await timeit(() => prog.run({ image }));
-  return { s, compile, rss: rssMB() };
+  const t = await timeit(() => prog.run({ image }));
+  return { phase: "forward", ...t, compile, rss: rssMB() };
 }
 
-async function step(routing: "image" | "token") {
+async function step(routing: "image" | "token"): Promise<PhaseResult> {
   const model = new Classifier();
   const summary = applyMethod(model, {
     method: "molre",
@@ -112,42 +123,63 @@ async function step(routing: "image" | "token") {
   const compile = (performance.now() - t0) / 1000;
   const opt = new E.AdamW(ctx.graph.trainableValues(), { lr: 1e-4 });
   let entropy = 0;
-  const s = await timeit(async () => {
+  const t = await timeit(async () => {
     const { grads, outputs } = await st.run({ image, targets });
     opt.step(grads);
     const rows = adapt.routerReport(outputs);
     entropy = rows.reduce((acc, r) => acc + r.entropy, 0) / rows.length;
   });
-  return { routing, s, compile, rss: rssMB(), summary, entropy };
+  return { phase: routing, ...t, compile, rss: rssMB(), summary, entropy };
+}
+
+// Each phase runs in its own process, so its peak RSS is its own.
+if (a.phase) {
+  const r = a.phase === "forward" ? await forward() : await step(a.phase as "image" | "token");
+  console.log(JSON.stringify(r));
+  process.exit(0);
 }
 
 log(
-  `MoLRE step on DINOv2-layout ViT-${a.size?.toUpperCase()}/16: D=${D} L=${L} N=${N} batch ${B}, ${IMG}², K=${K} r=${R} on q,v; ${runtime.intraOpThreads} threads, ${reps} reps after a warm-up`,
+  `MoLRE step on DINOv2-layout ViT-${a.size?.toUpperCase()}/16: D=${D} L=${L} N=${N} batch ${B}, ${IMG}², K=${K} r=${R} on q,v; ${runtime.intraOpThreads} threads, ${reps} reps after a warm-up; one process per phase`,
 );
-const fwd = await forward();
+function runPhase(phase: string): PhaseResult {
+  const args = process.argv.slice(2).filter((x) => x !== "--json");
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, "--phase", phase], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (child.status !== 0) throw new Error(`phase ${phase} failed (exit ${child.status})`);
+  return JSON.parse(child.stdout.trim().split("\n").at(-1) as string) as PhaseResult;
+}
+const load0 = loadavg();
+const fwd = runPhase("forward");
 log(
   `forward: ${fwd.s.toFixed(2)} s (${(flops / fwd.s / 1e9).toFixed(1)} GFLOPS), compile ${fwd.compile.toFixed(1)} s`,
 );
-const steps = [];
+const steps: PhaseResult[] = [];
 for (const routing of routings) {
-  const r = await step(routing);
+  const r = runPhase(routing);
   steps.push(r);
   log(`step (${routing}): ${r.s.toFixed(2)} s`);
 }
+const load1 = loadavg();
 
 const rows = [
-  ["what", "time s", "GFLOPS (fwd-equiv.)", "× forward", "compile s", "peak RSS MB"],
+  ["what", "wall s", "CPU s", "GFLOPS (fwd FLOPs / wall)", "× forward", "compile s", "peak RSS MB"],
   [
     "frozen forward",
     fwd.s.toFixed(2),
+    fwd.cpu.toFixed(1),
     (flops / fwd.s / 1e9).toFixed(1),
     "1.00",
     fwd.compile.toFixed(1),
     fwd.rss.toFixed(0),
   ],
   ...steps.map((r) => [
-    `MoLRE step, ${r.routing} routing`,
+    `MoLRE step, ${r.phase} routing`,
     r.s.toFixed(2),
+    r.cpu.toFixed(1),
     (flops / r.s / 1e9).toFixed(1),
     (r.s / fwd.s).toFixed(2),
     r.compile.toFixed(1),
@@ -170,8 +202,9 @@ if (a.json) {
           peakRssMB: fwd.rss,
         },
         steps: steps.map((r) => ({
-          routing: r.routing,
+          routing: r.phase,
           seconds: r.s,
+          cpuSeconds: r.cpu,
           stepToForward: r.s / fwd.s,
           compileSeconds: r.compile,
           peakRssMB: r.rss,
@@ -186,9 +219,9 @@ if (a.json) {
         },
         threads: runtime.intraOpThreads,
         reps,
-        cpuSecondsPerRun: cpu,
         cpus: availableParallelism(),
-        loadAverage: loadavg(),
+        loadAverageBefore: load0,
+        loadAverageAfter: load1,
       },
       null,
       2,
@@ -203,11 +236,9 @@ if (a.json) {
     );
     for (const w of first.warnings) console.log(`warning: ${w}`);
   }
-  console.log("peak RSS is the process maximum so far (phases run in this order in one process).");
-  const la = loadavg()
-    .map((v) => v.toFixed(1))
-    .join(" ");
+  console.log("peak RSS: each phase runs in its own process.");
+  const la = (l: number[]) => l.map((v) => v.toFixed(1)).join(" ");
   console.log(
-    `${availableParallelism()} CPUs, load average ${la}: wall times above the CPU times mean the CPUs were shared.`,
+    `${availableParallelism()} CPUs, load average ${la(load0)} before / ${la(load1)} after; wall time well above CPU time / threads means the CPUs were shared.`,
   );
 }
