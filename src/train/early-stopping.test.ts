@@ -24,10 +24,13 @@ describe("EarlyStopping", () => {
     assert.equal(es.state.bestEpoch, 2);
   });
 
-  it("an undefined metric never improves; patience 0 never stops", () => {
+  it("an undefined metric is skipped (no improvement, no patience used); patience 0 never stops", () => {
     const es = new EarlyStopping(2);
-    assert.equal(stopEpoch(es, [null, null]), 2);
-    assert.equal(es.state.best, null);
+    assert.equal(stopEpoch(es, [null, null, null]), null);
+    assert.deepEqual(es.state, { best: null, bestEpoch: null, bad: 0 });
+    // 0.7 best at epoch 2; epochs 3 (null) and 4 (0.6): one bad epoch; 5 (0.65): stop.
+    const es2 = new EarlyStopping(2);
+    assert.equal(stopEpoch(es2, [0.5, 0.7, null, 0.6, 0.65]), 5);
     const never = new EarlyStopping(0);
     assert.equal(stopEpoch(never, [0.9, 0.1, 0.1, 0.1, 0.1]), null);
     assert.equal(never.state.bad, 4);

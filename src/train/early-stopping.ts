@@ -21,12 +21,14 @@ export class EarlyStopping {
   ) {}
 
   /**
-   * Records epoch `epoch`'s metric (null when undefined, e.g. no finding has both classes, which
-   * never counts as an improvement). `stop` is never set when patience is 0.
+   * Records epoch `epoch`'s metric. Null (undefined: no validation case, or no finding with both
+   * classes) is skipped: it neither improves nor uses up patience, so a run without a usable
+   * validation set trains all its epochs. `stop` is never set when patience is 0.
    */
   update(metric: number | null, epoch: number): { improved: boolean; stop: boolean } {
     const s = this.state;
-    const improved = metric !== null && (s.best === null || metric > s.best + this.minDelta);
+    if (metric === null) return { improved: false, stop: false };
+    const improved = s.best === null || metric > s.best + this.minDelta;
     if (improved) {
       this.state = { best: metric, bestEpoch: epoch, bad: 0 };
     } else {

@@ -235,6 +235,26 @@ describe("train", () => {
     assert.equal(summary.status, "early-stopped");
   });
 
+  it("without usable validation data it trains every epoch, warns, and keeps no best", async (t) => {
+    const noVal: ArraySet = {
+      inputs: { features: { data: new Float32Array(0), shape: [0, DIM] } },
+      labels: new Float32Array(0),
+    };
+    const dir = join(tempDir(t), "run");
+    const res = await train(
+      model(),
+      memoryData(FINDINGS, trainSet, noVal, { batchSize: 16 }),
+      config(dir, { epochs: 3, earlyStopping: { patience: 1 } }),
+      { progress: null },
+    );
+    assert.equal(res.status, "completed");
+    assert.equal(res.epochsDone, 3);
+    assert.equal(res.best, null);
+    assert.ok(res.history.every((r) => r.valMeanAuc === null && r.valAuc.bleed === null));
+    assert.ok(!existsSync(join(dir, "checkpoints", "best")));
+    assert.match(readFileSync(join(dir, "log.txt"), "utf8"), /validation mean AUC undefined after epoch 1/);
+  });
+
   it("positive weights from prevalence are recorded and training stays finite with missing labels", async (t) => {
     const dir = join(tempDir(t), "run");
     const res = await train(

@@ -357,6 +357,10 @@ export class Trainer {
           `warning: epoch ${epoch + 1} had ${steps} batches, stepsPerEpoch says ${this.data.stepsPerEpoch} (the lr schedule assumes the latter)`,
         );
       const val = await this.validate(epoch);
+      if (val.mean === null)
+        run.log(
+          `warning: validation mean AUC undefined after epoch ${epoch + 1} (no validation finding has both classes); early stopping and best tracking skip it`,
+        );
       const { improved, stop } = early.update(val.mean, epoch);
       const lr: Record<string, number> = {};
       for (const g of this.optimizer.groups) lr[g.name] = g.hyper.lr;
