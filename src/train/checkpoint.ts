@@ -32,6 +32,8 @@ export interface EpochRecord {
   step: number;
   /** Mean training loss over the epoch's labelled entries. */
   trainLoss: number;
+  /** Mean global gradient L2 norm before clipping. */
+  gradNorm: number;
   valMeanAuc: number | null;
   valAuc: Record<string, number | null>;
   /** lr of each optimizer group after the epoch's last step. */

@@ -7,6 +7,7 @@ const record = (epoch: number, seconds: number): EpochRecord => ({
   epoch,
   step: epoch * 4,
   trainLoss: 0.25,
+  gradNorm: 1,
   valMeanAuc: 0.875,
   valAuc: {},
   lr: {},

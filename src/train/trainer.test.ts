@@ -80,6 +80,7 @@ describe("train", () => {
     assert.equal(metrics.length, 6);
     assert.deepEqual(Object.keys(metrics[0]).sort(), [
       "epoch",
+      "gradNorm",
       "lr",
       "seconds",
       "step",
@@ -87,6 +88,7 @@ describe("train", () => {
       "valAuc",
       "valMeanAuc",
     ]);
+    assert.ok(metrics.every((m) => m.gradNorm > 0 && Number.isFinite(m.gradNorm)));
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), c);
     const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
     assert.equal(summary.status, "completed");
@@ -253,6 +255,25 @@ describe("train", () => {
     assert.ok(res.history.every((r) => r.valMeanAuc === null && r.valAuc.bleed === null));
     assert.ok(!existsSync(join(dir, "checkpoints", "best")));
     assert.match(readFileSync(join(dir, "log.txt"), "utf8"), /validation mean AUC undefined after epoch 1/);
+  });
+
+  it("clips gradients by global norm before the optimizer step", async (t) => {
+    // Clipped to 1e-12, gradients fall far below AdamW's eps (1e-8), so each update shrinks to
+    // about lr·1e-4; unclipped, Adam's normalised steps are about lr.
+    const root = tempDir(t);
+    const change = async (clip: number, name: string) => {
+      const m = model();
+      const before = Float32Array.from(m.params().get("head.weight")!.data);
+      await train(m, data(), config(join(root, name), { epochs: 1, warmupEpochs: 0, clipGradNorm: clip }), {
+        progress: null,
+      });
+      const after = m.params().get("head.weight")!.data;
+      return Math.max(...before.map((b, i) => Math.abs(after[i]! - b)));
+    };
+    const free = await change(0, "free");
+    const clipped = await change(1e-12, "clipped");
+    assert.ok(free > 0.01, `unclipped change ${free}`);
+    assert.ok(clipped < 1e-3 * free, `clipped change ${clipped} vs ${free}`);
   });
 
   it("positive weights from prevalence are recorded and training stays finite with missing labels", async (t) => {

@@ -324,6 +324,7 @@ export class Trainer {
       let lossSum = 0;
       let labelledSum = 0;
       let steps = 0;
+      let normSum = 0;
       for await (const batch of this.data.train(ctx)) {
         if (opts.signal?.aborted) {
           run.log(`stopped during epoch ${epoch + 1} (not checkpointed)`);
@@ -341,7 +342,8 @@ export class Trainer {
         const { loss, grads } = await step.run(feeds);
         if (!Number.isFinite(loss))
           throw new Error(`trainer: loss is ${loss} at epoch ${epoch + 1}, step ${state.step + steps + 1}`);
-        if (c.clipGradNorm > 0) clipGradNorm(grads, c.clipGradNorm);
+        // With clipping off the norm is still measured (for the log); Infinity never scales.
+        normSum += clipGradNorm(grads, c.clipGradNorm > 0 ? c.clipGradNorm : Number.POSITIVE_INFINITY);
         this.optimizer.step(grads);
         lossSum += loss * labelled;
         labelledSum += labelled;
@@ -368,6 +370,7 @@ export class Trainer {
         epoch: epoch + 1,
         step: state.step + steps,
         trainLoss: labelledSum > 0 ? lossSum / labelledSum : 0,
+        gradNorm: steps > 0 ? normSum / steps : 0,
         valMeanAuc: val.mean,
         valAuc: val.perFinding,
         lr,
