@@ -1,12 +1,25 @@
 import type { Command } from "../command.js";
 import { convert } from "./convert.js";
 import { dataset } from "./dataset.js";
+import { demo } from "./demo.js";
 import { embed } from "./embed.js";
 import { evalCommand } from "./eval.js";
 import { info } from "./info.js";
 import { models } from "./models.js";
+import { phantom } from "./phantom.js";
 import { series } from "./series.js";
 import { tensors } from "./tensors.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
-export const commands: Command[] = [info, convert, series, evalCommand, tensors, embed, models, dataset];
+export const commands: Command[] = [
+  demo,
+  info,
+  convert,
+  series,
+  evalCommand,
+  phantom,
+  tensors,
+  embed,
+  models,
+  dataset,
+];
