@@ -114,5 +114,6 @@ export function previewPng(
       }
     }
   });
-  return PNG.sync.write(png);
+  // RGB without alpha, strongest deflate: previews are committed to docs and shipped with datasets.
+  return PNG.sync.write(png, { colorType: 2, inputHasAlpha: true, deflateLevel: 9 });
 }
