@@ -57,6 +57,11 @@ export interface TrainState {
   /** Best validation mean AUC so far (1-based epoch). */
   best: { epoch: number; valMeanAuc: number } | null;
   history: EpochRecord[];
+  /**
+   * Set when the checkpoint was written inside epoch `epochsDone` (train.checkpointEverySteps):
+   * its first `batches` are trained and the epoch's running sums so far.
+   */
+  epochProgress?: { batches: number; lossSum: number; labelledSum: number; normSum: number; seconds: number };
   /** Why the run ended, once it has. */
   finished?: "completed" | "early-stopped";
   model?: Record<string, unknown>;

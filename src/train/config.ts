@@ -48,6 +48,8 @@ export interface TrainSection {
   earlyStopping: EarlyStoppingConfig;
   /** ONNX Runtime intra-op threads (0 = its default). */
   threads: number;
+  /** Also checkpoint (last/ only) every this many steps inside an epoch; 0 = at epoch ends only. */
+  checkpointEverySteps: number;
 }
 
 export interface TrainConfig {
@@ -161,6 +163,7 @@ export const TRAIN_CONFIG_SCHEMA: FieldSpec = {
           },
         },
         threads: { type: "number", integer: true, min: 0, default: 0 },
+        checkpointEverySteps: { type: "number", integer: true, min: 0, default: 0 },
       },
     },
   },

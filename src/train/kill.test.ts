@@ -38,9 +38,11 @@ it("a run SIGKILLed mid-epoch and resumed in a new process ends bit-identical to
   assert.ok(!killed.out.includes("done"));
   const resumed = await runChild([join(root, "killed"), "--resume"]);
   assert.match(resumed.out, /done completed 4/);
-  // The resumed process started at an epoch boundary (0-based epoch 2 or, if the kill fell
-  // after its checkpoint, 3), never in the middle.
+  // The child checkpoints every 3 of its 12 steps per epoch as well: the kill, wherever it fell,
+  // left a checkpoint in epoch 3 (0-based 2) or at its end; the resumed process replays that
+  // epoch's order from its first batch (skipping the trained ones).
   assert.match(resumed.out, /^batch [23] 0\n/);
+  assert.match(readFileSync(join(root, "killed", "log.txt"), "utf8"), /resumed from .* after epoch [23]/);
 
   for (const ck of ["last", "best"]) {
     const a = readFileSync(join(root, "straight", "checkpoints", ck, "params.safetensors"));

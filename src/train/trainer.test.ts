@@ -124,54 +124,60 @@ describe("train", () => {
   it("resume after a kill mid-epoch gives bit-identical weights to an uninterrupted run", async (t) => {
     const root = tempDir(t);
     const straight = join(root, "straight");
-    const killed = join(root, "killed");
-    const c = (dir: string) => config(dir, { epochs: 5, threads: 0, earlyStopping: { patience: 0 } });
+    const c = (dir: string, every = 0) =>
+      config(dir, { epochs: 5, threads: 0, checkpointEverySteps: every, earlyStopping: { patience: 0 } });
     // Hidden-layer dropout: its masks come from (seed, step), so they too must replay exactly.
     const a = await train(model(8, 3, 0.25), data(), c(straight), { progress: null });
     assert.equal(a.status, "completed");
-
-    // Kill: abort after 5 batches of the third epoch (0-based epoch 2).
-    const ctl = new AbortController();
-    const base = data();
-    let seen = 0;
-    const spy: TrainData = {
-      ...base,
-      async *train(ctx) {
-        for await (const b of base.train(ctx)) {
-          if (ctx.epoch === 2 && ++seen === 5) ctl.abort();
-          yield b;
-        }
-      },
-    };
-    const k = await train(model(8, 3, 0.25), spy, c(killed), { progress: null, signal: ctl.signal });
-    assert.equal(k.status, "aborted");
-    assert.equal(k.epochsDone, 2);
-    const stopped = await readCheckpoint(join(killed, "checkpoints", "last"));
-    assert.equal(stopped.state.epochsDone, 2);
-
-    // A fresh process builds a fresh model; even a different initialisation must not matter.
-    const b = await resume(killed, model(8, 42, 0.25), data(), { progress: null });
-    assert.equal(b.status, "completed");
-    assert.equal(b.epochsDone, 5);
-    assert.equal(b.step, a.step);
-    assert.ok(
-      paramsBytes(join(straight, "checkpoints", "last")).equals(
-        paramsBytes(join(killed, "checkpoints", "last")),
-      ),
-    );
-    assert.ok(
-      paramsBytes(join(straight, "checkpoints", "best")).equals(
-        paramsBytes(join(killed, "checkpoints", "best")),
-      ),
-    );
     const strip = (h: typeof a.history) => h.map(({ seconds, ...r }) => r);
-    assert.deepEqual(strip(b.history), strip(a.history));
-    const metrics = readFileSync(join(killed, "metrics.jsonl"), "utf8").trim().split("\n");
-    assert.equal(metrics.length, 5);
-    assert.match(readFileSync(join(killed, "log.txt"), "utf8"), /resumed from .* after epoch 2/);
-    // A finished run resumes to the same result without training.
-    const again = await resume(killed, model(8, 42, 0.25), data(), { progress: null });
-    assert.equal(again.epochsDone, 5);
+
+    // Checkpoints at epoch ends only, or also every 4 steps (12 steps per epoch).
+    for (const every of [0, 4]) {
+      const killed = join(root, `killed-${every}`);
+      // Kill: abort when the fifth batch of the third epoch (0-based epoch 2) arrives.
+      const ctl = new AbortController();
+      const base = data();
+      let seen = 0;
+      const spy: TrainData = {
+        ...base,
+        async *train(ctx) {
+          for await (const b of base.train(ctx)) {
+            if (ctx.epoch === 2 && ++seen === 5) ctl.abort();
+            yield b;
+          }
+        },
+      };
+      const k = await train(model(8, 3, 0.25), spy, c(killed, every), { progress: null, signal: ctl.signal });
+      assert.equal(k.status, "aborted");
+      const stopped = await readCheckpoint(join(killed, "checkpoints", "last"));
+      assert.equal(stopped.state.epochsDone, 2);
+      // Four batches of epoch 3 were trained: kept by the step checkpoint, redone without it.
+      assert.equal(stopped.state.epochProgress?.batches, every === 4 ? 4 : undefined);
+      assert.equal(stopped.state.step, 24 + (every === 4 ? 4 : 0));
+
+      // A fresh process builds a fresh model; even a different initialisation must not matter.
+      const b = await resume(killed, model(8, 42, 0.25), data(), { progress: null });
+      assert.equal(b.status, "completed");
+      assert.equal(b.epochsDone, 5);
+      assert.equal(b.step, a.step);
+      for (const ck of ["last", "best"])
+        assert.ok(
+          paramsBytes(join(straight, "checkpoints", ck)).equals(paramsBytes(join(killed, "checkpoints", ck))),
+          `${ck} weights differ (checkpointEverySteps ${every})`,
+        );
+      assert.deepEqual(strip(b.history), strip(a.history));
+      const metrics = readFileSync(join(killed, "metrics.jsonl"), "utf8").trim().split("\n");
+      assert.equal(metrics.length, 5);
+      assert.match(
+        readFileSync(join(killed, "log.txt"), "utf8"),
+        every === 4
+          ? /resumed from .* after epoch 2 and 4 batches of epoch 3/
+          : /resumed from .* after epoch 2 \(/,
+      );
+      // A finished run resumes to the same result without training.
+      const again = await resume(killed, model(8, 42, 0.25), data(), { progress: null });
+      assert.equal(again.epochsDone, 5);
+    }
   });
 
   it("a crash while writing a checkpoint keeps the previous one, and resuming from it is exact", async (t) => {

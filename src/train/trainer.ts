@@ -297,7 +297,10 @@ export class Trainer {
           `optimizer state has ${this.optimizer.stepCount} steps, state.json ${state.step}`,
           ck.dir,
         );
-      run.log(`resumed from ${ck.dir} after epoch ${state.epochsDone} (step ${state.step})`);
+      const within = state.epochProgress
+        ? ` and ${state.epochProgress.batches} batches of epoch ${state.epochsDone + 1}`
+        : "";
+      run.log(`resumed from ${ck.dir} after epoch ${state.epochsDone}${within} (step ${state.step})`);
       progress?.message(`resuming after epoch ${state.epochsDone}/${c.epochs}`);
     } else {
       run.log(
@@ -321,34 +324,65 @@ export class Trainer {
       const started = performance.now();
       progress?.startEpoch();
       const ctx = epochContext(seed, epoch);
-      let lossSum = 0;
-      let labelledSum = 0;
+      // A checkpoint written inside this epoch: its first `done.batches` are trained already.
+      const done = state.epochProgress;
+      let lossSum = done?.lossSum ?? 0;
+      let labelledSum = done?.labelledSum ?? 0;
+      let normSum = done?.normSum ?? 0;
       let steps = 0;
-      let normSum = 0;
+      let globalStep = state.step;
+      const every = c.checkpointEverySteps;
       for await (const batch of this.data.train(ctx)) {
+        if (done && steps < done.batches) {
+          // The order is a function of (seed, epoch): replaying it skips exactly the trained batches.
+          steps++;
+          continue;
+        }
         if (opts.signal?.aborted) {
-          run.log(`stopped during epoch ${epoch + 1} (not checkpointed)`);
+          run.log(
+            `stopped during epoch ${epoch + 1} after ${steps} batches (resumes from the last checkpoint)`,
+          );
           await run.flushLog();
           return result("aborted");
         }
         const { step, graph } = await this.stepFor(batch);
         const { targets, mask, labelled } = splitLabels(batch.labels);
         const feeds: Record<string, Float32Array> = {
-          ...this.model.stepFeeds?.(graph, { seed, step: state.step + steps }),
+          ...this.model.stepFeeds?.(graph, { seed, step: globalStep }),
           "labels.targets": targets,
           "labels.mask": mask,
         };
         for (const [name, tns] of Object.entries(batch.inputs)) feeds[name] = tns.data;
         const { loss, grads } = await step.run(feeds);
         if (!Number.isFinite(loss))
-          throw new Error(`trainer: loss is ${loss} at epoch ${epoch + 1}, step ${state.step + steps + 1}`);
+          throw new Error(`trainer: loss is ${loss} at epoch ${epoch + 1}, step ${globalStep + 1}`);
         // With clipping off the norm is still measured (for the log); Infinity never scales.
         normSum += clipGradNorm(grads, c.clipGradNorm > 0 ? c.clipGradNorm : Number.POSITIVE_INFINITY);
         this.optimizer.step(grads);
+        globalStep++;
         lossSum += loss * labelled;
         labelledSum += labelled;
         steps++;
         progress?.step(epoch, steps, labelledSum > 0 ? lossSum / labelledSum : 0);
+        if (every > 0 && steps % every === 0 && steps < this.data.stepsPerEpoch) {
+          const mid: TrainState = {
+            ...state,
+            step: globalStep,
+            epochProgress: {
+              batches: steps,
+              lossSum,
+              labelledSum,
+              normSum,
+              seconds: (done?.seconds ?? 0) + (performance.now() - started) / 1000,
+            },
+          };
+          await writeCheckpoint(
+            run.lastCheckpoint,
+            { params: this.params, optimizer: this.optimizer, state: mid },
+            opts.checkpointHooks,
+          );
+          state = mid;
+        }
       }
       if (opts.signal?.aborted) {
         await run.flushLog();
@@ -368,24 +402,25 @@ export class Trainer {
       for (const g of this.optimizer.groups) lr[g.name] = g.hyper.lr;
       const record: EpochRecord = {
         epoch: epoch + 1,
-        step: state.step + steps,
+        step: globalStep,
         trainLoss: labelledSum > 0 ? lossSum / labelledSum : 0,
         gradNorm: steps > 0 ? normSum / steps : 0,
         valMeanAuc: val.mean,
         valAuc: val.perFinding,
         lr,
-        seconds: (performance.now() - started) / 1000,
+        seconds: (done?.seconds ?? 0) + (performance.now() - started) / 1000,
       };
       const next: TrainState = {
         ...state,
         epochsDone: epoch + 1,
-        step: state.step + steps,
+        step: globalStep,
         rng: { ...state.rng, nextEpoch: epoch + 1 },
         dataOrder: { seed, nextEpoch: epoch + 1 },
         earlyStopping: { ...early.state },
         best: improved && val.mean !== null ? { epoch: epoch + 1, valMeanAuc: val.mean } : state.best,
         history: [...state.history, record],
       };
+      delete next.epochProgress;
       if (stop) next.finished = "early-stopped";
       else if (epoch + 1 === c.epochs) next.finished = "completed";
       else delete next.finished;

@@ -38,7 +38,14 @@ const model = linearProbe({ dim, findings: 2, hidden: 8, seed: 5 });
 const config = trainConfig({
   seed: 11,
   runDir,
-  train: { epochs: 4, batchSize: 8, lr: 0.02, groups: [], earlyStopping: { patience: 0 } },
+  train: {
+    epochs: 4,
+    batchSize: 8,
+    lr: 0.02,
+    groups: [],
+    checkpointEverySteps: 3,
+    earlyStopping: { patience: 0 },
+  },
 });
 const res = flags.includes("--resume")
   ? await resume(runDir!, model, data, { progress: null })
