@@ -197,6 +197,7 @@ if (a.json) {
         forwardFlops: flops,
         forward: {
           seconds: fwd.s,
+          cpuSeconds: fwd.cpu,
           gflops: flops / fwd.s / 1e9,
           compileSeconds: fwd.compile,
           peakRssMB: fwd.rss,
