@@ -1,18 +1,21 @@
 // The public API. Applications (apps/) import only from here.
+
+export * as adapt from "./adapt/index.js";
+export {
+  type ApplyOptions,
+  applyMethod,
+  loadAdapter,
+  type ParamSummary,
+  saveAdapter,
+} from "./adapt/index.js";
+export * from "./data/index.js";
+export * as engine from "./engine/index.js";
+export * from "./engine/optim/index.js";
 export { InputError } from "./errors.js";
-export * from "./volume/index.js";
-export * from "./volume/orient.js";
-export * from "./volume/resample.js";
 export * from "./eval/index.js";
 export * from "./io/dicom/index.js";
 export * from "./io/nifti/index.js";
 export { type ReadScanOptions, readScan, type ScanFormat, sniffFormat } from "./io/registry.js";
-export * from "./volume/stats.js";
-export * from "./volume/croppad.js";
-export * from "./volume/normalize.js";
-export * from "./volume/slices.js";
-export * from "./volume/window.js";
-export * as engine from "./engine/index.js";
 export {
   bf16ToFloat32,
   type DecodedSafetensors,
@@ -37,12 +40,8 @@ export {
   toFloat32,
   writeSafetensors,
 } from "./io/safetensors/index.js";
-export * from "./engine/optim/index.js";
-export * from "./phantom/index.js";
-export * from "./data/index.js";
 export * as nn from "./nn/index.js";
-export * as adapt from "./adapt/index.js";
-export { type ApplyOptions, applyMethod, loadAdapter, type ParamSummary, saveAdapter } from "./adapt/index.js";
+export * from "./phantom/index.js";
 export * as train from "./train/index.js";
 export {
   loadTrainConfig,
@@ -54,3 +53,11 @@ export {
   train as trainModel,
   trainConfig,
 } from "./train/index.js";
+export * from "./volume/croppad.js";
+export * from "./volume/index.js";
+export * from "./volume/normalize.js";
+export * from "./volume/orient.js";
+export * from "./volume/resample.js";
+export * from "./volume/slices.js";
+export * from "./volume/stats.js";
+export * from "./volume/window.js";

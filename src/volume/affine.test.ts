@@ -11,7 +11,8 @@ test("invert4 undoes a general affine", () => {
     [0, 0, 0, 1],
   ]);
   const p = multiply4(m, invert4(m));
-  p.forEach((v, i) => assert.ok(Math.abs(v - (i % 5 === 0 ? 1 : 0)) < 1e-12, `element ${i}: ${v}`));
+  for (const [i, v] of p.entries())
+    assert.ok(Math.abs(v - (i % 5 === 0 ? 1 : 0)) < 1e-12, `element ${i}: ${v}`);
 });
 
 test("affineAxcodes names axes like nibabel's aff2axcodes", () => {

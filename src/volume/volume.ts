@@ -1,4 +1,4 @@
-import { type Mat4, identity4, voxelSizes } from "./affine.js";
+import { identity4, type Mat4, voxelSizes } from "./affine.js";
 import { affineAxcodes } from "./orientation.js";
 
 /** On-disk voxel types. `float16` and complex types are read and converted, never stored as such. */
