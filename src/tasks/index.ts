@@ -1,0 +1,22 @@
+// Task models built on the backbones and adapters: the AnyMC3D slice-wise classifier.
+export {
+  AnyMc3d,
+  type AnyMc3dOptions,
+  type AnyMc3dOutputs,
+  anyMc3dTrainable,
+  type ViewFusion,
+} from "./classification/anymc3d.js";
+export {
+  AttentionPool,
+  attentionPool,
+  MaxPool,
+  MeanPool,
+  maxPool,
+  meanPool,
+  POOLING_KINDS,
+  type Pooled,
+  type PoolingKind,
+  SlicePool,
+  slicePool,
+  truncNormal,
+} from "./classification/pooling.js";
