@@ -42,6 +42,7 @@ export {
 } from "./io/safetensors/index.js";
 export * as nn from "./nn/index.js";
 export * from "./phantom/index.js";
+export { mixKey, Rng } from "./random/index.js";
 export * as train from "./train/index.js";
 export {
   loadTrainConfig,

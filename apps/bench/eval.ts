@@ -11,6 +11,7 @@ import {
   delongTest,
   evaluateFindings,
   type FindingMatrix,
+  Rng,
   rocAuc,
   rocCurve,
 } from "../../src/index.js";
@@ -25,19 +26,9 @@ const { values } = parseArgs({
 const repeat = Math.max(1, Number(values.repeat));
 const scale = values.quick ? 0.1 : 1;
 
-/** xorshift32: the bench needs reproducible data, not statistical quality. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
 function data(n: number, seed: number): { y: Float64Array; a: Float64Array; b: Float64Array } {
-  const r = rng(seed);
+  const rng = new Rng(seed);
+  const r = () => rng.next();
   const y = new Float64Array(n);
   const a = new Float64Array(n);
   const b = new Float64Array(n);
@@ -65,15 +56,15 @@ function best(fn: () => unknown): { ms: number; cpuMs: number } {
 
 /** The textbook bootstrap: build each resample and compute its AUC from scratch (sorts again). */
 function naiveBootstrap(y: Float64Array, s: Float64Array, replicates: number): void {
-  const r = rng(9);
+  const r = new Rng(9);
   const pos = s.filter((_, i) => y[i] === 1);
   const neg = s.filter((_, i) => y[i] === 0);
   const yy = new Float64Array(y.length);
   yy.fill(1, 0, pos.length);
   const ss = new Float64Array(y.length);
   for (let k = 0; k < replicates; k++) {
-    for (let i = 0; i < pos.length; i++) ss[i] = pos[Math.floor(r() * pos.length)]!;
-    for (let j = 0; j < neg.length; j++) ss[pos.length + j] = neg[Math.floor(r() * neg.length)]!;
+    for (let i = 0; i < pos.length; i++) ss[i] = pos[r.intBelow(pos.length)]!;
+    for (let j = 0; j < neg.length; j++) ss[pos.length + j] = neg[r.intBelow(neg.length)]!;
     rocAuc(yy, ss);
   }
 }

@@ -7,7 +7,7 @@
  * to every slice, channel and mask of a view (masks with nearest neighbours, images bilinearly).
  */
 import { InputError } from "../errors.js";
-import { mixKey, Rng } from "../phantom/rng.js";
+import { mixKey, Rng } from "../random/rng.js";
 import type { MaskView, ModelView, PreparedCase } from "./pipeline.js";
 import { stringKey } from "./splits.js";
 

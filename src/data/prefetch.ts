@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
-import { Rng } from "../phantom/rng.js";
+import { Rng } from "../random/rng.js";
 import { type AugmentConfig, applyAugment, drawAugment } from "./augment.js";
 import { type PreprocessConfig, preprocessConfig } from "./config.js";
 import type { DataCase } from "./manifest.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../phantom/rng.js";
+import { Rng } from "../random/rng.js";
 import type { DataCase, DataManifest, SplitName } from "./manifest.js";
 import { parseManifestText } from "./manifest.js";
 import { resolveSplits, stratifiedSplit } from "./splits.js";

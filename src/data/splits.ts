@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { InputError } from "../errors.js";
-import { Rng } from "../phantom/rng.js";
+import { Rng } from "../random/rng.js";
 import type { DataCase, DataManifest, SplitName } from "./manifest.js";
 import { SPLIT_NAMES } from "./manifest.js";
 

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { fixture } from "../../test/paths.js";
+import { Rng } from "../random/rng.js";
 import { bootstrapAucCi, bootstrapAucReplicates, quantileSorted } from "./bootstrap.js";
 import { delongVariance } from "./delong.js";
-import { Prng } from "./prng.js";
 import { rocAuc } from "./roc.js";
 import { scoreGroups } from "./score-groups.js";
 
 /** Labels and tied scores where positives score higher on average. */
 function sample(n: number, seed: number): { y: number[]; s: number[] } {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const y = Array.from({ length: n }, (_, i) => (i < 2 ? i : rng.next() < 0.3 ? 1 : 0));
   const s = y.map((v) => Math.round((rng.next() + 0.4 * v) * 20) / 20);
   return { y, s };
@@ -19,14 +17,14 @@ function sample(n: number, seed: number): { y: number[]; s: number[] } {
 test("each fast replicate equals the AUC of the materialised resample", () => {
   const { y, s } = sample(150, 3);
   const groups = scoreGroups(y, s);
-  const fast = bootstrapAucReplicates(groups, 30, new Prng(99));
+  const fast = bootstrapAucReplicates(groups, 30, new Rng(99));
   // Replay the same draws (positives then negatives, indices into each class sorted by score).
   const pos = s.filter((_, i) => y[i] === 1).sort((a, b) => a - b);
   const neg = s.filter((_, i) => y[i] === 0).sort((a, b) => a - b);
-  const rng = new Prng(99);
+  const rng = new Rng(99);
   for (let r = 0; r < 30; r++) {
-    const ps = Array.from({ length: pos.length }, () => pos[rng.int(pos.length)]!);
-    const ns = Array.from({ length: neg.length }, () => neg[rng.int(neg.length)]!);
+    const ps = Array.from({ length: pos.length }, () => pos[rng.intBelow(pos.length)]!);
+    const ns = Array.from({ length: neg.length }, () => neg[rng.intBelow(neg.length)]!);
     const ref = rocAuc([...ps.map(() => 1), ...ns.map(() => 0)], [...ps, ...ns])!;
     assert.ok(Math.abs(fast[r]! - ref) < 1e-12, `replicate ${r}: ${fast[r]} vs ${ref}`);
   }
@@ -65,37 +63,4 @@ test("percentile quantile interpolates like numpy's default", () => {
   assert.equal(quantileSorted([1, 2, 3, 4], 0.5), 2.5);
   assert.ok(Math.abs(quantileSorted([1, 2, 3, 4], 0.975) - 3.925) < 1e-12);
   assert.equal(quantileSorted([7], 0.3), 7);
-});
-
-test("Prng: same seed same stream, int() covers [0, k) evenly", () => {
-  const a = new Prng(42);
-  const b = new Prng(42);
-  for (let i = 0; i < 100; i++) assert.equal(a.nextUint32(), b.nextUint32());
-  // ints() is the batched form of int(): same values, same state afterwards.
-  const batch = new Uint32Array(500);
-  a.ints(37, batch);
-  for (let i = 0; i < 500; i++) assert.equal(batch[i], b.int(37));
-  assert.equal(a.nextUint32(), b.nextUint32());
-  const rng = new Prng(0);
-  const counts = new Array(10).fill(0);
-  for (let i = 0; i < 100000; i++) counts[rng.int(10)]++;
-  // Chi-square with 9 degrees of freedom: the 0.999 quantile is 27.9.
-  const chi2 = counts.reduce((t, c) => t + (c - 10000) ** 2 / 10000, 0);
-  assert.ok(chi2 < 27.9, `chi2 ${chi2}`);
-});
-
-test("Prng is xoshiro128** seeded by splitmix32: same stream as the C reference", () => {
-  // test/fixtures/eval/xoshiro128ss.c, compiled with cc, wrote these (unsigned 32-bit C arithmetic).
-  const ref = JSON.parse(readFileSync(fixture("eval", "xoshiro128ss.json"), "utf8")) as Record<
-    string,
-    number[]
-  >;
-  for (const [seed, stream] of Object.entries(ref)) {
-    const rng = new Prng(Number(seed));
-    assert.deepEqual(
-      stream.map(() => rng.nextUint32()),
-      stream,
-      `seed ${seed}`,
-    );
-  }
 });

@@ -1,4 +1,4 @@
-import { Prng } from "./prng.js";
+import { Rng } from "../random/rng.js";
 import { mannWhitneyU } from "./roc.js";
 import { type ScoreGroups, scoreGroups } from "./score-groups.js";
 
@@ -47,7 +47,7 @@ export function bootstrapAucCiFromGroups(
   if (!Number.isInteger(replicates) || replicates < 1)
     throw new RangeError("replicates must be a positive integer");
   const level = options.level ?? 0.95;
-  const aucs = bootstrapAucReplicates(groups, replicates, new Prng(options.seed ?? 0));
+  const aucs = bootstrapAucReplicates(groups, replicates, new Rng(options.seed ?? 0));
   aucs.sort();
   const alpha = (1 - level) / 2;
   return {
@@ -61,7 +61,7 @@ export function bootstrapAucCiFromGroups(
  * The replicate AUCs, drawing from `rng` first nPos positive indices, then nNeg negative indices
  * (indices into the positives / negatives in ascending score order), per replicate.
  */
-export function bootstrapAucReplicates(groups: ScoreGroups, replicates: number, rng: Prng): Float64Array {
+export function bootstrapAucReplicates(groups: ScoreGroups, replicates: number, rng: Rng): Float64Array {
   const { nPos, nNeg } = groups;
   const g = groups.values.length;
   // Integer counts: the scatter below is the hot loop, and int32 increments beat float64 ones.
@@ -74,8 +74,8 @@ export function bootstrapAucReplicates(groups: ScoreGroups, replicates: number, 
   for (let r = 0; r < replicates; r++) {
     posW.fill(0);
     negW.fill(0);
-    rng.ints(nPos, drawPos);
-    rng.ints(nNeg, drawNeg);
+    rng.intsBelow(nPos, drawPos);
+    rng.intsBelow(nNeg, drawNeg);
     for (let k = 0; k < nPos; k++) posW[posGroup[drawPos[k]!]!]!++;
     for (let k = 0; k < nNeg; k++) negW[negGroup[drawNeg[k]!]!]!++;
     aucs[r] = mannWhitneyU(posW, negW) / (nPos * nNeg);

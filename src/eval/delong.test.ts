@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Rng } from "../random/rng.js";
 import { delongTest, delongVariance, structuralComponents } from "./delong.js";
 import { erfc, normalSf, twoSidedP } from "./normal.js";
-import { Prng } from "./prng.js";
 
 /** Placement value of a positive score against all negatives (ties ½): DeLong's V10, O(n). */
 function psi(x: number, y: number): number {
@@ -77,17 +77,17 @@ test("DeLong variance by hand: pos {0.9, 0.6}, neg {0.6, 0.2, 0.1}", () => {
 });
 
 test("paired DeLong (Sun & Xu midranks) equals the O(mn) definition on tied random data", () => {
-  const rng = new Prng(11);
+  const rng = new Rng(11);
   for (let trial = 0; trial < 40; trial++) {
-    const n = 6 + rng.int(120);
+    const n = 6 + rng.intBelow(120);
     const y = Array.from({ length: n }, () => (rng.next() < 0.35 ? 1 : 0));
     y[0] = 1;
     y[1] = 0;
     y[2] = 1;
     y[3] = 0;
-    const levels = 2 + rng.int(10);
-    const a = y.map((v) => Math.min(levels, rng.int(levels) + v * rng.int(3)) / levels);
-    const b = y.map((v) => Math.min(levels, rng.int(levels) + v * rng.int(2)) / levels);
+    const levels = 2 + rng.intBelow(10);
+    const a = y.map((v) => Math.min(levels, rng.intBelow(levels) + v * rng.intBelow(3)) / levels);
+    const b = y.map((v) => Math.min(levels, rng.intBelow(levels) + v * rng.intBelow(2)) / levels);
     const got = delongTest(y, a, b)!;
     const ref = slowDelong(y, a, b);
     for (const k of ["aucA", "aucB", "varA", "varB", "covAB", "variance"] as const) {

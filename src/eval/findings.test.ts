@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fixture } from "../../test/paths.js";
+import { Rng } from "../random/rng.js";
 import { CumulativeFindings } from "./cumulative.js";
 import { delongTest } from "./delong.js";
 import { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
 import { delongMeanTest, macroAuc } from "./findings.js";
-import { Prng } from "./prng.js";
 import { evaluateFindings } from "./report.js";
 
 const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
@@ -36,7 +36,7 @@ test("macro AUC matches scikit-learn per finding and leaves out one-class findin
 
 /** Random multi-label data: F findings over n cases, model B noisier than A. */
 function twoModels(n: number, f: number, seed: number) {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const labels: number[][] = [];
   const a: number[][] = [];
   const b: number[][] = [];
@@ -85,10 +85,10 @@ test("mean DeLong test: findings on disjoint cases add variances as independent 
 test("mean DeLong variance agrees with a paired case bootstrap of the mean AUC difference", () => {
   const { labels, a, b } = twoModels(400, 3, 77);
   const t = delongMeanTest(labels, a, b)!;
-  const rng = new Prng(1);
+  const rng = new Rng(1);
   const diffs: number[] = [];
   for (let r = 0; r < 300; r++) {
-    const idx = Array.from({ length: labels.rows }, () => rng.int(labels.rows));
+    const idx = Array.from({ length: labels.rows }, () => rng.intBelow(labels.rows));
     const pick = (m: FindingMatrix): FindingMatrix => ({
       rows: idx.length,
       cols: m.cols,

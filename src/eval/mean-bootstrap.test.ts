@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Rng } from "../random/rng.js";
 import { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
 import { macroAuc } from "./findings.js";
 import { bootstrapMeanAucCi, bootstrapMeanAucReplicates } from "./mean-bootstrap.js";
-import { Prng } from "./prng.js";
 
 /**
  * n cases × 3 findings, tied scores, some labels missing; finding 1 has exactly 2 positives
  * (`rare`) or 10 % positives, finding 2 none.
  */
 function data(n: number, seed: number, rare = true): { labels: FindingMatrix; probs: FindingMatrix } {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const labels: number[][] = [];
   const probs: number[][] = [];
   for (let i = 0; i < n; i++) {
@@ -24,13 +24,13 @@ function data(n: number, seed: number, rare = true): { labels: FindingMatrix; pr
 
 test("each replicate is macroAuc of the materialised case resample", () => {
   const { labels, probs } = data(60, 2);
-  const { means, incomplete } = bootstrapMeanAucReplicates(labels, probs, 40, new Prng(8));
+  const { means, incomplete } = bootstrapMeanAucReplicates(labels, probs, 40, new Rng(8));
   // Replay the draws: one index per case, then the resampled rows.
-  const rng = new Prng(8);
+  const rng = new Rng(8);
   const draws = new Uint32Array(60);
   let missing = 0;
   for (let r = 0; r < 40; r++) {
-    rng.ints(60, draws);
+    rng.intsBelow(60, draws);
     const pick = (m: FindingMatrix) =>
       findingMatrix(Array.from(draws, (i) => Array.from({ length: 3 }, (_, j) => m.data[i * 3 + j]!)));
     const ref = macroAuc(pick(labels), pick(probs));

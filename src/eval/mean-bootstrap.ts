@@ -1,6 +1,6 @@
+import { Rng } from "../random/rng.js";
 import { quantileSorted } from "./bootstrap.js";
 import { column, type FindingMatrix } from "./finding-matrix.js";
-import { Prng } from "./prng.js";
 import { mannWhitneyU } from "./roc.js";
 import { lowerBound, scoreGroups } from "./score-groups.js";
 
@@ -51,7 +51,7 @@ export function bootstrapMeanAucReplicates(
   labels: FindingMatrix,
   probs: FindingMatrix,
   replicates: number,
-  rng: Prng,
+  rng: Rng,
 ): { means: Float64Array; incomplete: number } {
   const prepared = prepare(labels, probs);
   const n = labels.rows;
@@ -63,7 +63,7 @@ export function bootstrapMeanAucReplicates(
   let incomplete = 0;
   for (let r = 0; r < replicates; r++) {
     mult.fill(0);
-    rng.ints(n, draws);
+    rng.intsBelow(n, draws);
     for (let k = 0; k < n; k++) mult[draws[k]!]!++;
     let sum = 0;
     let defined = 0;
@@ -107,7 +107,7 @@ export function bootstrapMeanAucCi(
     labels,
     probs,
     replicates,
-    new Prng(options.seed ?? 0),
+    new Rng(options.seed ?? 0),
   );
   const ok = means.filter((m) => !Number.isNaN(m)).sort();
   if (ok.length === 0) return null;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { fixture } from "../../test/paths.js";
-import { Prng } from "./prng.js";
+import { Rng } from "../random/rng.js";
 import { rocAuc, rocCurve } from "./roc.js";
 import { midranks, scoreGroups } from "./score-groups.js";
 
@@ -82,11 +82,11 @@ test("AUC is null, not 0.5, when a class is missing; NaN labels are skipped", ()
 });
 
 test("AUC equals the O(mn) pair count on random data with many ties", () => {
-  const rng = new Prng(7);
+  const rng = new Rng(7);
   for (let trial = 0; trial < 50; trial++) {
-    const n = 2 + rng.int(80);
+    const n = 2 + rng.intBelow(80);
     const y = Array.from({ length: n }, () => (rng.next() < 0.4 ? 1 : 0));
-    const s = Array.from({ length: n }, () => rng.int(6) / 5);
+    const s = Array.from({ length: n }, () => rng.intBelow(6) / 5);
     const expected = y.includes(1) && y.includes(0) ? bruteAuc(y, s) : null;
     const got = rocAuc(y, s);
     if (expected === null) assert.equal(got, null);

@@ -1,27 +1,13 @@
 // Deterministic weight initialisation for modules built without a checkpoint.
+import { Rng } from "../random/rng.js";
+
 let nextSeed = 1;
 
-/**
- * Normal(0, std²) values; each call draws a fresh seed unless one is given. xorshift32 uniforms,
- * Box–Muller giving two normals per pair (ViT-sized models have ~10⁸ weights to fill).
- */
+/** Normal(0, std²) values from the shared generator; each call draws a fresh seed unless one is given. */
 export function normalInit(n: number, std: number, seed = nextSeed++): Float32Array {
   const out = new Float32Array(n);
-  let s = (seed * 0x9e3779b1) >>> 0 || 1;
-  const uni = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
-  for (let i = 0; i < n; i += 2) {
-    const r = std * Math.sqrt(-2 * Math.log(uni()));
-    const a = 2 * Math.PI * uni();
-    out[i] = r * Math.cos(a);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(a);
-  }
+  const rng = new Rng(seed);
+  for (let i = 0; i < n; i++) out[i] = std * rng.normal();
   return out;
 }
 

@@ -3,7 +3,7 @@
  * outlines. The lattice is a small table filled once per scan, so evaluating the noise costs
  * eight table reads and a trilinear blend — no hashing or allocation per voxel.
  */
-import type { Rng } from "./rng.js";
+import type { Rng } from "../random/rng.js";
 
 const N = 32;
 const MASK = N - 1;

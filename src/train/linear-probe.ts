@@ -3,7 +3,7 @@
  * vectors, e.g. cached frozen-backbone embeddings pooled over slices. Also the trainer's test model.
  */
 import { add, type Graph, gelu, matmul, mul, type Value } from "../engine/index.js";
-import { Rng } from "../phantom/rng.js";
+import { Rng } from "../random/rng.js";
 import type { ForwardOutput, ParamRef, Trainable } from "./trainable.js";
 
 export interface LinearProbeOptions {

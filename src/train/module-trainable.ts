@@ -6,7 +6,7 @@
 import { dropoutFeeds } from "../adapt/base.js";
 import type { Graph, Value } from "../engine/index.js";
 import { BuildContext, type Module, type Parameter } from "../nn/module.js";
-import { mixKey } from "../phantom/rng.js";
+import { mixKey } from "../random/rng.js";
 import type { ForwardOutput, GroupSpec, Trainable } from "./trainable.js";
 
 export interface ModuleTrainableOptions {

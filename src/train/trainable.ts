@@ -4,7 +4,7 @@
  * compiled programs (one per batch shape), the optimizer, checkpoints and the loop.
  */
 import type { Graph, Value } from "../engine/index.js";
-import type { Rng } from "../phantom/rng.js";
+import type { Rng } from "../random/rng.js";
 
 /** A trainable weight: its shape and the host array the optimizer updates in place. */
 export interface ParamRef {

@@ -5,7 +5,7 @@ import { after, describe, it } from "node:test";
 import { tempDir } from "../../test/paths.js";
 import { releaseSessions } from "../engine/index.js";
 import { InputError } from "../errors.js";
-import { Rng } from "../phantom/rng.js";
+import { Rng } from "../random/rng.js";
 import { readCheckpoint } from "./checkpoint.js";
 import { type TrainConfig, trainConfig } from "./config.js";
 import { linearProbe } from "./linear-probe.js";

@@ -25,7 +25,7 @@ import {
 } from "../engine/index.js";
 import { InputError } from "../errors.js";
 import { macroAuc } from "../eval/findings.js";
-import { Rng } from "../phantom/rng.js";
+import { Rng } from "../random/rng.js";
 import {
   type EpochRecord,
   findCheckpoint,

@@ -2,7 +2,7 @@
  * Each finding's geometry and density: turns a finding name into lesions and diffuse changes of
  * a case, drawn from the finding's own random stream around the case's shared focus.
  */
-import type { Rng } from "../rng.js";
+import type { Rng } from "../../random/rng.js";
 import { CAVITY_CENTER, cavitySd } from "./geometry.js";
 import type { DIFFICULTY, Difficulty, HeadCtCase, Lesion, LesionShape, Vec3 } from "./spec.js";
 

@@ -4,8 +4,9 @@
  * shells; every per-case constant is precomputed in the constructor so that `sample` allocates
  * nothing and reads only numbers.
  */
+
+import { Rng } from "../../random/rng.js";
 import { LatticeNoise } from "../noise.js";
-import { Rng } from "../rng.js";
 import {
   BRAINSTEM,
   CAV_AXES,

@@ -4,9 +4,9 @@
  * blur, and int16 quantisation.
  */
 
+import { Rng } from "../../random/rng.js";
 import type { Mat4 } from "../../volume/affine.js";
 import { Volume } from "../../volume/volume.js";
-import { Rng } from "../rng.js";
 import { HeadModel } from "./model.js";
 import type { HeadCtCase } from "./spec.js";
 

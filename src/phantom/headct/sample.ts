@@ -7,7 +7,7 @@
  * around its mass), and removing one finding never moves the others — which is what lets tests
  * render a case with and without a finding and compare.
  */
-import { Rng } from "../rng.js";
+import { Rng } from "../../random/rng.js";
 import { closeLabels, FINDINGS, finding } from "../taxonomy.js";
 import { CONVEXITY, drawFinding, type Focus, jitter, LOBES, norm } from "./findings.js";
 import { COOCCUR, DEFAULT_PREVALENCE } from "./prevalence.js";

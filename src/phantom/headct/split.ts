@@ -4,8 +4,8 @@
  * every group is spread over the three splits in about 70/15/15 proportions.
  */
 
+import { mixKey } from "../../random/rng.js";
 import type { Split } from "../manifest.js";
-import { mixKey } from "../rng.js";
 import { finding } from "../taxonomy.js";
 
 export function stratum(findings: readonly string[]): string {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { fixture } from "../../test/paths.js";
 import { Rng } from "./rng.js";
 
 /** xoshiro128** written from the reference C code with BigInt arithmetic, as an independent check. */
@@ -45,11 +47,66 @@ test("Rng matches a BigInt xoshiro128** reference", () => {
   }
 });
 
+test("Rng is xoshiro128** seeded by splitmix32: same stream as the C reference", () => {
+  // test/fixtures/random/xoshiro128ss.c, compiled with cc, wrote these (unsigned 32-bit C arithmetic).
+  const ref = JSON.parse(readFileSync(fixture("random", "xoshiro128ss.json"), "utf8")) as Record<
+    string,
+    number[]
+  >;
+  for (const [seed, stream] of Object.entries(ref)) {
+    const rng = new Rng(Number(seed));
+    assert.deepEqual(
+      stream.map(() => rng.u32()),
+      stream,
+      `seed ${seed}`,
+    );
+  }
+});
+
 test("streams are deterministic and distinct per (seed, index)", () => {
   const a = Rng.stream(7, 3).u32();
   assert.equal(Rng.stream(7, 3).u32(), a);
   assert.notEqual(Rng.stream(7, 4).u32(), a);
   assert.notEqual(Rng.stream(8, 3).u32(), a);
+});
+
+test("same seed same stream, intBelow() covers [0, k) evenly", () => {
+  const a = new Rng(42);
+  const b = new Rng(42);
+  for (let i = 0; i < 100; i++) assert.equal(a.u32(), b.u32());
+  // intsBelow() is the batched form of intBelow(): same values, same state afterwards.
+  const batch = new Uint32Array(500);
+  a.intsBelow(37, batch);
+  for (let i = 0; i < 500; i++) assert.equal(batch[i], b.intBelow(37));
+  assert.equal(a.u32(), b.u32());
+  const rng = new Rng(0);
+  const counts = new Array(10).fill(0);
+  for (let i = 0; i < 100000; i++) counts[rng.intBelow(10)]++;
+  // Chi-square with 9 degrees of freedom: the 0.999 quantile is 27.9.
+  const chi2 = counts.reduce((t, c) => t + (c - 10000) ** 2 / 10000, 0);
+  assert.ok(chi2 < 27.9, `chi2 ${chi2}`);
+});
+
+test("intBelow(k) is int(0, k - 1), and int(lo, hi) stays inside [lo, hi]", () => {
+  const a = new Rng(5);
+  const b = new Rng(5);
+  for (let i = 0; i < 1000; i++) {
+    const k = 1 + (i % 50);
+    assert.equal(a.intBelow(k), b.int(0, k - 1));
+  }
+  const r = new Rng(6);
+  const seen = new Set<number>();
+  for (let i = 0; i < 2000; i++) {
+    const v = r.int(-3, 3);
+    assert.ok(Number.isInteger(v) && v >= -3 && v <= 3, `int ${v}`);
+    seen.add(v);
+  }
+  assert.equal(seen.size, 7);
+});
+
+test("seeds are taken modulo 2^32", () => {
+  assert.equal(new Rng(-1).u32(), new Rng(4294967295).u32());
+  assert.equal(new Rng(2 ** 32 + 7).u32(), new Rng(7).u32());
 });
 
 test("uniform and normal have the right moments", () => {

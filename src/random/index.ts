@@ -1,0 +1,1 @@
+export { mixKey, Rng } from "./rng.js";
