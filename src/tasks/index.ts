@@ -3,9 +3,26 @@ export {
   AnyMc3d,
   type AnyMc3dOptions,
   type AnyMc3dOutputs,
+  type AnyMc3dTrainableOptions,
   anyMc3dTrainable,
   type ViewFusion,
 } from "./classification/anymc3d.js";
+export {
+  type BuildOptions,
+  type BuiltTaskModel,
+  buildTaskModel,
+  type TaskModelConfig,
+  TINY_BACKBONES,
+  taskModelConfig,
+} from "./classification/build.js";
+export {
+  describeTask,
+  readTaskConfig,
+  runTask,
+  setupTask,
+  type TaskRun,
+  type TaskSetup,
+} from "./classification/job.js";
 export {
   AttentionPool,
   attentionPool,

@@ -9,6 +9,7 @@ import { models } from "./models.js";
 import { phantom } from "./phantom.js";
 import { series } from "./series.js";
 import { tensors } from "./tensors.js";
+import { trainCommand } from "./train.js";
 
 /** Every subcommand, in the order `medadapt --help` lists them. Add one line per command. */
 export const commands: Command[] = [
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   embed,
   models,
   dataset,
+  trainCommand,
 ];

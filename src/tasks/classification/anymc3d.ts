@@ -9,6 +9,7 @@
  * (`pool.<view>.query` for attention) and `head` — the names the trainer's default optimizer
  * groups select (adapters / head and query).
  */
+import { loadBalanceLoss } from "../../adapt/molre/router.js";
 import { concat, reduceMean, reshape, type Value } from "../../engine/index.js";
 import { Linear } from "../../nn/layers/linear.js";
 import { type BuildContext, Container, Module } from "../../nn/module.js";
@@ -104,13 +105,24 @@ export class AnyMc3d extends Module {
   }
 }
 
+export interface AnyMc3dTrainableOptions {
+  describe?: Record<string, unknown>;
+  /** MoLRE's Switch-style load-balancing loss weight, added while training (0 or absent: none). */
+  loadBalanceWeight?: number;
+}
+
 /**
  * The model as the trainer's Trainable: every trainable Parameter (after `applyMethod`) by path,
  * logits from `classify`, the batch inputs named by view.
  */
-export function anyMc3dTrainable(model: AnyMc3d, describe?: Record<string, unknown>): Trainable {
+export function anyMc3dTrainable(model: AnyMc3d, opts: AnyMc3dTrainableOptions = {}): Trainable {
+  const w = opts.loadBalanceWeight ?? 0;
   return moduleTrainable(model, {
-    forward: (ctx, inputs) => model.classify(ctx, inputs).logits,
-    ...(describe ? { describe } : {}),
+    forward: (ctx, inputs) => {
+      const logits = model.classify(ctx, inputs).logits;
+      const aux = ctx.training && w > 0 ? loadBalanceLoss(ctx.graph, w) : undefined;
+      return aux ? { logits, aux } : { logits };
+    },
+    ...(opts.describe ? { describe: opts.describe } : {}),
   });
 }

@@ -1,0 +1,218 @@
+/**
+ * The AnyMC3D model a training config's `model:` section describes: the backbone (a Hugging Face
+ * folder, a named tiny architecture, or a zoo architecture with seeded random weights), the
+ * adaptation method with its settings (applyMethod), the slice pooling and the view fusion.
+ */
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve as resolvePath } from "node:path";
+import { applyMethod, type ParamSummary } from "../../adapt/index.js";
+import { InputError } from "../../errors.js";
+import { backboneSpec } from "../../nn/checkpoints/configs.js";
+import { buildBackbone, loadBackbone } from "../../nn/checkpoints/hf.js";
+import { normalInit, resetInitSeed } from "../../nn/init.js";
+import type { VisionBackbone } from "../../nn/nets/backbone.js";
+import { KNOWN_BACKBONES } from "../../nn/zoo.js";
+import { type FieldSpec, resolve } from "../../train/schema.js";
+import type { Plane } from "../../volume/slices.js";
+import { AnyMc3d, type ViewFusion } from "./anymc3d.js";
+import { POOLING_KINDS, type PoolingKind } from "./pooling.js";
+
+export interface TaskModelConfig {
+  /** A Hugging Face model folder, or a name from `TINY_BACKBONES` / the zoo (random weights). */
+  backbone: string;
+  /** "linear_probe" | "full" | "lora" | "molre" (or any registered adapter method). */
+  method: string;
+  /** The method's settings, PEFT field names (r, lora_alpha, target_modules, num_experts, …). */
+  adapter: Record<string, unknown>;
+  pooling: PoolingKind;
+  fusion: ViewFusion;
+  /**
+   * Random-weight backbones only: std of a fresh normal init of every weight except norms and
+   * biases (null keeps the architecture's own init, std 0.02, under which a tiny ViT's CLS token
+   * barely sees the patches).
+   */
+  initStd: number | null;
+}
+
+const MODEL_SCHEMA: FieldSpec = {
+  type: "object",
+  fields: {
+    backbone: { type: "string", default: "" },
+    method: { type: "string", nonEmpty: true, default: "molre" },
+    adapter: { type: "record", default: {} },
+    pooling: { type: "string", oneOf: POOLING_KINDS, default: "attention" },
+    fusion: { type: "string", oneOf: ["mean", "concat"], default: "mean" },
+    initStd: { type: "number", gt: 0, default: 0 },
+  },
+};
+
+/**
+ * Small architectures for tests, demos and smoke runs: config.json fields of their family; the
+ * image size and channel count follow the data's preprocessing.
+ */
+export const TINY_BACKBONES: Readonly<Record<string, Record<string, unknown>>> = {
+  "tiny-dinov2": {
+    model_type: "dinov2",
+    hidden_size: 32,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    mlp_ratio: 2,
+    patch_size: 8,
+  },
+  "tiny-dinov3": {
+    model_type: "dinov3_vit",
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    num_register_tokens: 1,
+    patch_size: 8,
+  },
+  "tiny-siglip": {
+    model_type: "siglip_vision_model",
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    patch_size: 8,
+    vision_use_head: false,
+  },
+};
+
+/** The `model:` section validated and completed; every problem in one InputError naming `source`. */
+export function taskModelConfig(raw: Record<string, unknown>, source = "model config"): TaskModelConfig {
+  const errors: string[] = [];
+  const out = resolve(MODEL_SCHEMA, raw, "model", errors) as TaskModelConfig & { initStd: number };
+  if (!errors.length && out.backbone === "")
+    errors.push(
+      `model.backbone is required (a Hugging Face model folder, or one of ${knownNames().join(", ")})`,
+    );
+  if (!errors.length && out.backbone !== "" && !isKnownBackbone(out.backbone) && !backbonePath(out.backbone))
+    errors.push(
+      `model.backbone "${out.backbone}" is neither a folder nor a known architecture (known: ${knownNames().join(", ")})`,
+    );
+  if (errors.length) throw new InputError(errors.join("; "), source);
+  return { ...out, initStd: out.initStd === 0 ? null : out.initStd };
+}
+
+export function isKnownBackbone(name: string): boolean {
+  return name in TINY_BACKBONES || KNOWN_BACKBONES.some((b) => b.name === name);
+}
+
+function knownNames(): string[] {
+  return [...Object.keys(TINY_BACKBONES), ...KNOWN_BACKBONES.map((b) => b.name)];
+}
+
+export interface BuildOptions {
+  findings: number;
+  views: readonly Plane[];
+  /** Channels of each preprocessed slice (windows × images). */
+  channels: number;
+  /** Preprocessed slice size [H, W]. */
+  size: readonly [number, number];
+  seed: number;
+  /** Folder relative backbone paths are read from (the config file's); default the cwd. */
+  baseDir?: string;
+  /** Names the config in errors. */
+  source?: string;
+}
+
+export interface BuiltTaskModel {
+  model: AnyMc3d;
+  summary: ParamSummary;
+  backbone: { name: string; arch: string; pretrained: boolean; params: number };
+  /** MoLRE's load-balancing weight (0 for other methods). */
+  loadBalanceWeight: number;
+}
+
+function backbonePath(name: string, baseDir?: string): string | undefined {
+  const p = isAbsolute(name) ? name : resolvePath(baseDir ?? process.cwd(), name);
+  return existsSync(p) && statSync(p).isDirectory() ? p : undefined;
+}
+
+async function makeBackbone(
+  c: TaskModelConfig,
+  o: BuildOptions,
+): Promise<{ backbone: VisionBackbone; pretrained: boolean }> {
+  const dir = backbonePath(c.backbone, o.baseDir);
+  if (dir) {
+    if (!existsSync(join(dir, "config.json")))
+      throw new InputError(
+        "model.backbone: folder has no config.json (not a Hugging Face model folder)",
+        dir,
+      );
+    return { backbone: (await loadBackbone(dir)).model, pretrained: true };
+  }
+  // Random weights drawn from the run's seed: a resumed run or a prediction rebuilds them exactly.
+  resetInitSeed(o.seed + 1);
+  let backbone: VisionBackbone;
+  const tiny = TINY_BACKBONES[c.backbone];
+  const known = KNOWN_BACKBONES.find((b) => b.name === c.backbone);
+  if (tiny) {
+    backbone = buildBackbone(
+      backboneSpec(
+        { ...tiny, image_size: o.size[0], num_channels: o.channels },
+        `model.backbone "${c.backbone}"`,
+      ),
+    );
+  } else if (known) {
+    backbone = known.build();
+  } else {
+    throw new InputError(
+      `model.backbone "${c.backbone}" is neither a folder nor a known architecture (known: ${knownNames().join(", ")})`,
+      o.source,
+    );
+  }
+  if (c.initStd !== null) {
+    let i = 0;
+    for (const [name, p] of backbone.namedParameters())
+      if (!/(norm|bias)/.test(name)) p.data = normalInit(p.size, c.initStd, (o.seed + 1) * 7919 + i++);
+  }
+  backbone.freeze();
+  return { backbone, pretrained: false };
+}
+
+export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promise<BuiltTaskModel> {
+  const { backbone, pretrained } = await makeBackbone(c, o);
+  if (!(backbone.hiddenSize > 0) || backbone.numChannels === undefined)
+    throw new InputError(`model.backbone "${c.backbone}" is not a 2D image backbone`, o.source);
+  if (backbone.arch === "vit3d" || backbone.arch === "cnn3d")
+    throw new InputError(
+      `model.backbone "${c.backbone}" is a 3D network; AnyMC3D needs a 2D slice backbone`,
+      o.source,
+    );
+  if (backbone.numChannels !== o.channels)
+    throw new InputError(
+      `model.backbone "${c.backbone}" takes ${backbone.numChannels} channels but the preprocessing gives ${o.channels} (data.preprocess.intensity windows × images per case)`,
+      o.source,
+    );
+  const params = backbone.parameterCount();
+  const model = new AnyMc3d(backbone, {
+    findings: o.findings,
+    views: o.views,
+    pooling: c.pooling,
+    fusion: c.fusion,
+    seed: o.seed + 17,
+  });
+  let summary: ParamSummary;
+  try {
+    summary = applyMethod(model, {
+      seed: o.seed,
+      modules_to_save: ["head", "pool"],
+      ...c.adapter,
+      method: c.method,
+    });
+  } catch (err) {
+    if (err instanceof InputError)
+      throw new InputError(`model (method "${c.method}"): ${err.message}`, o.source);
+    throw err;
+  }
+  const lb =
+    c.method === "molre" ? Number(c.adapter.load_balance_weight ?? c.adapter.loadBalanceWeight ?? 0.01) : 0;
+  return {
+    model,
+    summary,
+    backbone: { name: c.backbone, arch: backbone.arch, pretrained, params },
+    loadBalanceWeight: lb,
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * `medadapt train`: a validated training config → manifest, splits, preprocessing and loader
+ * (src/data), the AnyMC3D model (build.ts), the trainer and its run folder (src/train).
+ */
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
+import type { ParamSummary } from "../../adapt/index.js";
+import type { AugmentConfig } from "../../data/augment.js";
+import { channelsPerImage, type PreprocessConfig } from "../../data/config.js";
+import { readManifest } from "../../data/manifest.js";
+import { casesIn, resolveSplits, type SplitOptions } from "../../data/splits.js";
+import { InputError } from "../../errors.js";
+import { loadTrainConfig, type TrainConfig } from "../../train/config.js";
+import { loaderData } from "../../train/loader-data.js";
+import { RunDir } from "../../train/run-dir.js";
+import type { TrainData } from "../../train/trainable.js";
+import { resume, type TrainOptions, type TrainResult, train } from "../../train/trainer.js";
+import type { Plane } from "../../volume/slices.js";
+import type { AnyMc3d } from "./anymc3d.js";
+import { anyMc3dTrainable } from "./anymc3d.js";
+import { type BuiltTaskModel, buildTaskModel, isKnownBackbone, taskModelConfig } from "./build.js";
+
+export interface TaskSetup {
+  config: TrainConfig;
+  findings: string[];
+  built: BuiltTaskModel;
+  data: TrainData;
+  cases: { train: number; val: number; test: number };
+}
+
+/**
+ * Reads a config file and makes its relative paths (manifest, backbone folder) absolute against
+ * the file's folder, so the run folder's copy works from anywhere (resume, predict).
+ */
+export async function readTaskConfig(path: string): Promise<TrainConfig> {
+  const cfg = await loadTrainConfig(path);
+  const base = dirname(resolvePath(path));
+  const manifest = cfg.data.manifest as string;
+  if (manifest === "") throw new InputError("data.manifest is required", path);
+  if (!isAbsolute(manifest)) cfg.data.manifest = resolvePath(base, manifest);
+  const backbone = cfg.model.backbone;
+  if (
+    typeof backbone === "string" &&
+    backbone !== "" &&
+    !isKnownBackbone(backbone) &&
+    !isAbsolute(backbone)
+  ) {
+    const abs = resolvePath(base, backbone);
+    if (existsSync(abs)) cfg.model.backbone = abs;
+  }
+  // Checked now, so a bad model section fails before any run folder is made.
+  taskModelConfig(cfg.model, path);
+  return cfg;
+}
+
+/** Everything a run needs, built from a validated config. */
+export async function setupTask(config: TrainConfig, source = "train config"): Promise<TaskSetup> {
+  const mc = taskModelConfig(config.model, source);
+  const pre = config.data.preprocess as PreprocessConfig;
+  if (pre.layout !== "slices")
+    throw new InputError(`data.preprocess.layout must be "slices" for AnyMC3D, got "${pre.layout}"`, source);
+  const wanted = config.data.findings as string[];
+  const manifest = await readManifest(
+    config.data.manifest as string,
+    wanted.length ? { labels: wanted } : {},
+  );
+  if (manifest.findings.length === 0)
+    throw new InputError("no finding label columns (0/1 values) to train on", manifest.path);
+  const splits = resolveSplits(manifest, (config.data.split ?? {}) as SplitOptions);
+  const trainCases = casesIn(manifest.cases, splits, "train");
+  const valCases = casesIn(manifest.cases, splits, "val");
+  if (trainCases.length === 0) throw new InputError("the training split is empty", manifest.path);
+  const images = manifest.cases[0]?.images.length ?? 1;
+  const built = await buildTaskModel(mc, {
+    findings: manifest.findings.length,
+    views: pre.planes as Plane[],
+    channels: channelsPerImage(pre) * images,
+    size: pre.size,
+    seed: config.seed,
+    source,
+  });
+  const data = loaderData({
+    findings: manifest.findings,
+    train: trainCases,
+    val: valCases,
+    loader: { config: pre, batchSize: config.train.batchSize },
+    ...(config.data.augment ? { augment: config.data.augment as AugmentConfig } : {}),
+  });
+  return {
+    config,
+    findings: manifest.findings,
+    built,
+    data,
+    cases: {
+      train: trainCases.length,
+      val: valCases.length,
+      test: casesIn(manifest.cases, splits, "test").length,
+    },
+  };
+}
+
+/** What the run folder's checkpoints record about the model (`describe`). */
+export function describeTask(s: TaskSetup): Record<string, unknown> {
+  const m: AnyMc3d = s.built.model;
+  const sum: ParamSummary = s.built.summary;
+  return {
+    task: "anymc3d",
+    backbone: s.built.backbone,
+    method: sum.method,
+    pooling: m.pooling,
+    fusion: m.fusion,
+    views: [...m.views],
+    findings: s.findings,
+    trainableParams: sum.trainableParams,
+    addedParams: sum.addedParams,
+    addedFraction: sum.fraction,
+  };
+}
+
+export interface TaskRun {
+  setup: TaskSetup;
+  result: TrainResult;
+}
+
+/** Trains a new run (`config.runDir`), or continues the one in `resumeDir` with its stored config. */
+export async function runTask(
+  config: TrainConfig | { resumeDir: string },
+  opts: TrainOptions = {},
+  source = "train config",
+): Promise<TaskRun> {
+  if ("resumeDir" in config) {
+    const stored = await new RunDir(config.resumeDir).readConfig();
+    const setup = await setupTask(stored, config.resumeDir);
+    const t = anyMc3dTrainable(setup.built.model, {
+      describe: describeTask(setup),
+      loadBalanceWeight: setup.built.loadBalanceWeight,
+    });
+    return { setup, result: await resume(config.resumeDir, t, setup.data, opts) };
+  }
+  const setup = await setupTask(config, source);
+  const t = anyMc3dTrainable(setup.built.model, {
+    describe: describeTask(setup),
+    loadBalanceWeight: setup.built.loadBalanceWeight,
+  });
+  return { setup, result: await train(t, setup.data, config, opts) };
+}
