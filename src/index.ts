@@ -44,6 +44,7 @@ export * as nn from "./nn/index.js";
 export * from "./phantom/index.js";
 export { mixKey, Rng } from "./random/index.js";
 export * as tasks from "./tasks/index.js";
+export { loadTaskModel, predictScan, readTaskConfig, runTask, TINY_BACKBONES } from "./tasks/index.js";
 export * as train from "./train/index.js";
 export {
   loadTrainConfig,
@@ -63,4 +64,3 @@ export * from "./volume/resample.js";
 export * from "./volume/slices.js";
 export * from "./volume/stats.js";
 export * from "./volume/window.js";
-export { readTaskConfig, runTask, TINY_BACKBONES } from "./tasks/index.js";

@@ -16,6 +16,7 @@ export {
   taskModelConfig,
 } from "./classification/build.js";
 export {
+  buildForConfig,
   describeTask,
   readTaskConfig,
   runTask,
@@ -37,3 +38,9 @@ export {
   slicePool,
   truncNormal,
 } from "./classification/pooling.js";
+export {
+  type LoadedTaskModel,
+  loadTaskModel,
+  type Prediction,
+  predictScan,
+} from "./classification/predict.js";

@@ -7,6 +7,7 @@ import { evalCommand } from "./eval.js";
 import { info } from "./info.js";
 import { models } from "./models.js";
 import { phantom } from "./phantom.js";
+import { predictCommand } from "./predict.js";
 import { series } from "./series.js";
 import { tensors } from "./tensors.js";
 import { trainCommand } from "./train.js";
@@ -24,4 +25,5 @@ export const commands: Command[] = [
   models,
   dataset,
   trainCommand,
+  predictCommand,
 ];

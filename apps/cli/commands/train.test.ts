@@ -62,6 +62,28 @@ test("medadapt train: a tiny ViT + LoRA on a 6-scan phantom set writes a complet
   for (const n of names) total += (await params.tensor(n)).data.length;
   assert.equal(total, out.model.trainable_params);
 
+  // predict with the run: one probability per finding, slice weights over the 8 model slices.
+  const scan = join(
+    dir,
+    "set",
+    "images",
+    `${readFileSync(set.manifest, "utf8").split("\n")[1]!.split(",")[0]}.nii.gz`,
+  );
+  const p = runCli("predict", "--model", run, "--input", scan, "--json");
+  assert.equal(p.code, 0, p.stderr);
+  const pred = JSON.parse(p.stdout.trim().split("\n").at(-1)!);
+  assert.deepEqual(Object.keys(pred.probabilities), FINDINGS);
+  for (const v of Object.values(pred.probabilities) as number[]) assert.ok(v > 0 && v < 1);
+  assert.equal(pred.slice_weights.axial.length, 8);
+  const sum = (pred.slice_weights.axial as number[]).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - 1) < 1e-5, String(sum));
+  assert.equal(pred.epoch, out.best.epoch);
+  assertInputError(
+    runCli("predict", "--model", join(dir, "nothing"), "--input", scan),
+    "nothing",
+    /not a run folder/,
+  );
+
   // Resuming a finished run trains nothing more and reports the same history.
   const again = runCli("train", "--resume", run, "--json");
   assert.equal(again.code, 0, again.stderr);

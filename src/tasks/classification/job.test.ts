@@ -6,10 +6,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { releaseSessions } from "../../engine/index.js";
+import { readManifest } from "../../data/manifest.js";
+import { compile, Graph, releaseSessions, sigmoid } from "../../engine/index.js";
+import { BuildContext } from "../../nn/module.js";
 import { generateHeadCtSet } from "../../phantom/index.js";
+import { readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import { trainConfig } from "../../train/config.js";
-import { runTask } from "./job.js";
+import { anyMc3dTrainable } from "./anymc3d.js";
+import { buildForConfig, runTask } from "./job.js";
+import { loadTaskModel, predictScan } from "./predict.js";
 
 let dir = "";
 let manifest = "";
@@ -66,6 +71,43 @@ test("stop after epoch 1 + resume in a fresh process state = the uninterrupted r
   const b = await runTask({ resumeDir: cut }, { progress: null });
   assert.equal(b.result.epochsDone, 2);
   assert.deepEqual(metrics(cut), metrics(whole));
+
+  // predict rebuilds the model from the run folder alone and reads its best weights: on the
+  // validation scans it gives what the training-time pipeline (loader batches through the model
+  // the trainer trained, with the best checkpoint's weights) gives.
+  const loaded = await loadTaskModel(whole);
+  const best = await readCheckpoint(join(whole, "checkpoints", "best"));
+  assert.equal(loaded.epoch, best.state.epochsDone);
+  const m = a.setup.built.model;
+  restoreParams(anyMc3dTrainable(m).params(), best.params, "best");
+  const byId = new Map<string, number[]>();
+  for await (const batch of a.setup.data.val()) {
+    const g = new Graph();
+    const inputs = Object.fromEntries(
+      Object.entries(batch.inputs).map(([k, t]) => [k, g.input(k, t.shape, "float32")]),
+    );
+    const probs = sigmoid(m.classify(new BuildContext(m, { graph: g }), inputs).logits);
+    const res = await (await compile({ probs })).run(
+      Object.fromEntries(Object.entries(batch.inputs).map(([k, t]) => [k, t.data])),
+    );
+    batch.ids!.forEach((id, i) => {
+      byId.set(id, [...(res.probs as Float32Array).subarray(i * 2, i * 2 + 2)]);
+    });
+  }
+  assert.ok(byId.size > 0);
+  const cases = (await readManifest(manifest)).cases;
+  // The same model without the checkpoint's weights (head, query, LoRA as initialised).
+  const fresh = { ...loaded, built: await buildForConfig(loaded.config, loaded.findings, 1) };
+  let moved = 0;
+  for (const [id, want] of byId) {
+    const c = cases.find((x) => x.id === id)!;
+    const p = await predictScan(loaded, c.images);
+    const got = Object.values(p.probabilities);
+    for (let f = 0; f < 2; f++) assert.ok(Math.abs(got[f]! - want[f]!) < 1e-5, `${id}: ${got} vs ${want}`);
+    const untrained = Object.values((await predictScan(fresh, c.images)).probabilities);
+    moved += Math.abs(got[0]! - untrained[0]!) + Math.abs(got[1]! - untrained[1]!);
+  }
+  assert.ok(moved > 1e-4, "the trained weights are in use");
 });
 
 test("two views (axial + coronal) with MoLRE and concatenated view embeddings train through the job", async () => {

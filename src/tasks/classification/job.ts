@@ -23,6 +23,8 @@ import { type BuiltTaskModel, buildTaskModel, isKnownBackbone, taskModelConfig }
 export interface TaskSetup {
   config: TrainConfig;
   findings: string[];
+  /** Images (contrasts, phases) per case: their CT windows are stacked as channels. */
+  imagesPerCase: number;
   built: BuiltTaskModel;
   data: TrainData;
   cases: { train: number; val: number; test: number };
@@ -53,9 +55,30 @@ export async function readTaskConfig(path: string): Promise<TrainConfig> {
   return cfg;
 }
 
+/** The model a run's config describes, for `findings` and scans of `images` images each. */
+export async function buildForConfig(
+  config: TrainConfig,
+  findings: readonly string[],
+  images: number,
+  source = "train config",
+): Promise<BuiltTaskModel> {
+  const mc = taskModelConfig(config.model, source);
+  const pre = config.data.preprocess as PreprocessConfig;
+  if (pre.layout !== "slices")
+    throw new InputError(`data.preprocess.layout must be "slices" for AnyMC3D, got "${pre.layout}"`, source);
+  return buildTaskModel(mc, {
+    findings: findings.length,
+    views: pre.planes as Plane[],
+    channels: channelsPerImage(pre) * images,
+    size: pre.size,
+    seed: config.seed,
+    source,
+  });
+}
+
 /** Everything a run needs, built from a validated config. */
 export async function setupTask(config: TrainConfig, source = "train config"): Promise<TaskSetup> {
-  const mc = taskModelConfig(config.model, source);
+  taskModelConfig(config.model, source);
   const pre = config.data.preprocess as PreprocessConfig;
   if (pre.layout !== "slices")
     throw new InputError(`data.preprocess.layout must be "slices" for AnyMC3D, got "${pre.layout}"`, source);
@@ -71,14 +94,7 @@ export async function setupTask(config: TrainConfig, source = "train config"): P
   const valCases = casesIn(manifest.cases, splits, "val");
   if (trainCases.length === 0) throw new InputError("the training split is empty", manifest.path);
   const images = manifest.cases[0]?.images.length ?? 1;
-  const built = await buildTaskModel(mc, {
-    findings: manifest.findings.length,
-    views: pre.planes as Plane[],
-    channels: channelsPerImage(pre) * images,
-    size: pre.size,
-    seed: config.seed,
-    source,
-  });
+  const built = await buildForConfig(config, manifest.findings, images, source);
   const data = loaderData({
     findings: manifest.findings,
     train: trainCases,
@@ -89,6 +105,7 @@ export async function setupTask(config: TrainConfig, source = "train config"): P
   return {
     config,
     findings: manifest.findings,
+    imagesPerCase: images,
     built,
     data,
     cases: {
@@ -111,6 +128,7 @@ export function describeTask(s: TaskSetup): Record<string, unknown> {
     fusion: m.fusion,
     views: [...m.views],
     findings: s.findings,
+    imagesPerCase: s.imagesPerCase,
     trainableParams: sum.trainableParams,
     addedParams: sum.addedParams,
     addedFraction: sum.fraction,
