@@ -4,23 +4,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { applyPoint, invert4, readNifti } from "../../src/index.js";
+import { assertInputError, runCli } from "../../test/cli.js";
 import { fixture, repoRoot, tempDir } from "../../test/paths.js";
-
-const BIN = join(repoRoot, "bin", "medadapt.js");
-
-function medadapt(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", cwd: repoRoot });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit code 2 and exactly one line on stderr that names `file`. */
-function assertInputError(r: ReturnType<typeof medadapt>, file: string, pattern?: RegExp): void {
-  assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.split("\n").filter((l) => l !== "");
-  assert.equal(lines.length, 1, `one stderr line, got: ${r.stderr}`);
-  assert.ok(lines[0]!.includes(file), `names ${file}: ${lines[0]}`);
-  if (pattern) assert.match(lines[0]!, pattern);
-}
 
 interface NibabelView {
   shape: number[];
@@ -30,6 +15,17 @@ interface NibabelView {
   stats: { min: number; max: number; mean: number; std: number; nan: number };
 }
 
+// runCli imports apps/cli/main.js directly; this checks the installed entry point itself.
+test("bin/medadapt.js runs the CLI: --version prints package.json's version", () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
+  const r = spawnSync(process.execPath, [join(repoRoot, "bin", "medadapt.js"), "--version"], {
+    encoding: "utf8",
+    cwd: repoRoot,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${pkg.version}\n`);
+});
+
 describe("medadapt info", () => {
   for (const name of ["scaled_int16", "qform_only", "fourd", "nifti2"]) {
     test(`--json on ${name} matches what nibabel reports`, () => {
@@ -37,7 +33,7 @@ describe("medadapt info", () => {
         file: string;
       };
       const path = fixture("nifti", e.file);
-      const r = medadapt("info", path, "--json");
+      const r = runCli("info", path, "--json");
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout);
       assert.equal(out.path, path);
@@ -63,7 +59,7 @@ describe("medadapt info", () => {
   test("a DICOM folder with two series lists both", () => {
     const expected = JSON.parse(readFileSync(fixture("dicom", "expected.json"), "utf8")).tree
       .series as Record<string, string>;
-    const r = medadapt("info", fixture("dicom", "tree"), "--json");
+    const r = runCli("info", fixture("dicom", "tree"), "--json");
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.format, "dicom");
@@ -75,19 +71,19 @@ describe("medadapt info", () => {
   });
 
   test("reader warnings reach the user: uneven DICOM slice gaps", () => {
-    const json = medadapt("info", fixture("dicom", "nonuniform"), "--json");
+    const json = runCli("info", fixture("dicom", "nonuniform"), "--json");
     assert.equal(json.code, 0, json.stderr);
     const out = JSON.parse(json.stdout) as { warnings?: string[] };
     assert.ok(
       out.warnings?.some((w) => /non-uniform slice spacing/.test(w)),
       JSON.stringify(out.warnings),
     );
-    const txt = medadapt("info", fixture("dicom", "nonuniform"));
+    const txt = runCli("info", fixture("dicom", "nonuniform"));
     assert.match(txt.stdout, /warning: +non-uniform slice spacing/);
   });
 
   test("the text form names the fields", () => {
-    const r = medadapt("info", fixture("nifti", "fourd.nii"));
+    const r = runCli("info", fixture("nifti", "fourd.nii"));
     assert.equal(r.code, 0, r.stderr);
     for (const word of ["shape:", "3 × 4 × 2 × 5", "spacing:", "orientation:", "affine:", "NaN 1"])
       assert.ok(r.stdout.includes(word), word);
@@ -96,18 +92,18 @@ describe("medadapt info", () => {
   test("bad inputs exit 2 with one line naming the file", (t) => {
     const dir = tempDir(t);
     const missing = join(dir, "missing.nii");
-    assertInputError(medadapt("info", missing), missing, /no such file/);
+    assertInputError(runCli("info", missing), missing, /no such file/);
     const text = join(dir, "notes.txt");
     writeFileSync(text, "not a scan\n");
-    assertInputError(medadapt("info", text), text, /unrecognised format/);
+    assertInputError(runCli("info", text), text, /unrecognised format/);
     const good = readFileSync(fixture("nifti", "dtype_int16_le.nii"));
     const cut = join(dir, "cut.nii");
     writeFileSync(cut, good.subarray(0, good.length - 10));
-    assertInputError(medadapt("info", cut), cut, /truncated/);
+    assertInputError(runCli("info", cut), cut, /truncated/);
     const gz = readFileSync(fixture("nifti", "nifti2.nii.gz"));
     const cutgz = join(dir, "cut.nii.gz");
     writeFileSync(cutgz, gz.subarray(0, gz.length - 40));
-    assertInputError(medadapt("info", cutgz), cutgz, /truncated/);
+    assertInputError(runCli("info", cutgz), cutgz, /truncated/);
   });
 });
 
@@ -116,7 +112,7 @@ describe("medadapt convert", () => {
     const dir = tempDir(t);
     const src = fixture("nifti", "qform_only.nii");
     const out = join(dir, "lpi.nii.gz");
-    const r = medadapt("convert", src, out, "--orient", "LPI", "--json");
+    const r = runCli("convert", src, out, "--orient", "LPI", "--json");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout.trim().split("\n").at(-1)!).orientation, "LPI");
     const a = await readNifti(src);
@@ -137,7 +133,7 @@ describe("medadapt convert", () => {
 
   test("--spacing resamples to the requested voxel size", async (t) => {
     const out = join(tempDir(t), "iso.nii");
-    const r = medadapt("convert", fixture("dicom", "ct"), out, "--spacing", "1,1,1");
+    const r = runCli("convert", fixture("dicom", "ct"), out, "--spacing", "1,1,1");
     assert.equal(r.code, 0, r.stderr);
     const v = await readNifti(out);
     for (const s of v.spacing) assert.ok(Math.abs(s - 1) < 1e-6);
@@ -146,14 +142,14 @@ describe("medadapt convert", () => {
   test("several series without --series: an error listing the UIDs, and no output", (t) => {
     const dir = tempDir(t);
     const input = fixture("dicom", "tree");
-    const r = medadapt("convert", input, join(dir, "x.nii"));
+    const r = runCli("convert", input, join(dir, "x.nii"));
     assertInputError(
       r,
       input,
       /1\.2\.826\.0\.1\.3680043\.10\.1234\.77\.1.*1\.2\.826\.0\.1\.3680043\.10\.1234\.77\.2/,
     );
     assert.deepEqual(readdirSync(dir), []);
-    const ok = medadapt("convert", input, join(dir, "x.nii"), "--series", "1.2.826.0.1.3680043.10.1234.77.2");
+    const ok = runCli("convert", input, join(dir, "x.nii"), "--series", "1.2.826.0.1.3680043.10.1234.77.2");
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(readdirSync(dir), ["x.nii"]);
   });
@@ -163,11 +159,11 @@ describe("medadapt convert", () => {
     const good = readFileSync(fixture("nifti", "nifti2.nii.gz"));
     const cut = join(dir, "in.nii.gz");
     writeFileSync(cut, good.subarray(0, good.length - 40));
-    assertInputError(medadapt("convert", cut, join(dir, "out.nii.gz")), cut);
+    assertInputError(runCli("convert", cut, join(dir, "out.nii.gz")), cut);
     const badOut = join(dir, "out.mha");
-    assertInputError(medadapt("convert", fixture("nifti", "fourd.nii"), badOut), badOut, /\.nii/);
+    assertInputError(runCli("convert", fixture("nifti", "fourd.nii"), badOut), badOut, /\.nii/);
     assertInputError(
-      medadapt("convert", fixture("nifti", "fourd.nii"), join(dir, "o.nii"), "--spacing", "1,x,1"),
+      runCli("convert", fixture("nifti", "fourd.nii"), join(dir, "o.nii"), "--spacing", "1,x,1"),
       "--spacing",
     );
     assert.deepEqual(readdirSync(dir), ["in.nii.gz"]);

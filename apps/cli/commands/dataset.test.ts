@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { repoRoot, tempDir } from "../../../test/paths.js";
-
-const BIN = join(repoRoot, "bin", "medadapt.js");
-const medadapt = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, "dataset", ...args], { encoding: "utf8", cwd: repoRoot });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+import { assertInputError, runCli } from "../../../test/cli.js";
+import { tempDir } from "../../../test/paths.js";
 
 test("medadapt dataset --json: counts by split, missing files, exit 1 when files are missing", (t) => {
   const dir = tempDir(t);
@@ -20,7 +14,7 @@ test("medadapt dataset --json: counts by split, missing files, exit 1 when files
     path,
     "id,image,patient_id,split,ich,sdh\na,a.nii.gz,p1,train,1,\nb,b.nii.gz,p1,train,0,1\nc,gone.nii.gz,p2,test,1,0\n",
   );
-  const r = medadapt(path, "--json");
+  const r = runCli("dataset", path, "--json");
   assert.equal(r.code, 1, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.cases, 3);
@@ -37,9 +31,6 @@ test("medadapt dataset: a bad row is one line on stderr naming the file, exit 2"
   const dir = tempDir(t);
   const path = join(dir, "m.csv");
   writeFileSync(path, "id,image,ich\na,a.nii,1\nb,b.nii,7\n");
-  const r = medadapt(path, "--labels", "ich");
-  assert.equal(r.code, 2);
-  const lines = r.stderr.split("\n").filter((l) => l !== "");
-  assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /m\.csv: line 3, column 'ich': label "7"/);
+  const r = runCli("dataset", path, "--labels", "ich");
+  assertInputError(r, path, /m\.csv: line 3, column 'ich': label "7"/);
 });

@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readManifest, readNifti } from "../../../src/index.js";
-import { repoRoot, tempDir } from "../../../test/paths.js";
-
-const BIN = join(repoRoot, "bin", "medadapt.js");
+import { assertInputError, runCli } from "../../../test/cli.js";
+import { tempDir } from "../../../test/paths.js";
 
 test("medadapt demo writes a readable phantom set and reports it in JSON", async (t) => {
   const out = join(tempDir(t), "set");
-  const r = spawnSync(process.execPath, [BIN, "demo", "--out", out, "--n", "3", "--json"], {
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runCli("demo", "--out", out, "--n", "3", "--json");
+  assert.equal(r.code, 0, r.stderr);
   const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
   assert.equal(last.cases, 3);
   const m = await readManifest(join(out, "manifest.csv"));
@@ -36,8 +32,5 @@ test("medadapt demo writes a readable phantom set and reports it in JSON", async
 });
 
 test("medadapt demo refuses a bad --n with one line and exit 2", () => {
-  const r = spawnSync(process.execPath, [BIN, "demo", "--n", "0"], { encoding: "utf8" });
-  assert.equal(r.status, 2);
-  assert.equal(r.stderr.trim().split("\n").length, 1);
-  assert.match(r.stderr, /--n must be/);
+  assertInputError(runCli("demo", "--n", "0"), "--n", /--n must be/);
 });

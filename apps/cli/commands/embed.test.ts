@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readSafetensors, Volume, writeNifti } from "../../../src/index.js";
+import { assertInputError, runCli } from "../../../test/cli.js";
 import { fixture, tempDir } from "../../../test/paths.js";
-
-const MAIN = new URL("../main.js", import.meta.url).href;
-const RUN = `const { main } = await import(${JSON.stringify(MAIN)}); process.exitCode = await main(process.argv.slice(1));`;
-
-function medadapt(args: string[]) {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", RUN, "--", ...args], {
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 async function read(path: string): Promise<Record<string, { data: Float32Array; shape: number[] }>> {
   const f = await readSafetensors(path);
@@ -27,16 +17,7 @@ test("medadapt embed --pixels writes transformers' outputs (DINOv3 layout, other
   const dir = tempDir(t);
   const io = fixture("nn", "dinov3", "io_40x48.safetensors");
   const out = join(dir, "out.safetensors");
-  const r = medadapt([
-    "embed",
-    "--backbone",
-    fixture("nn", "dinov3"),
-    "--pixels",
-    io,
-    "--out",
-    out,
-    "--json",
-  ]);
+  const r = runCli("embed", "--backbone", fixture("nn", "dinov3"), "--pixels", io, "--out", out, "--json");
   assert.equal(r.code, 0, r.stderr);
   const rep = JSON.parse(r.stdout);
   assert.equal(rep.arch, "dinov3_vit");
@@ -65,16 +46,7 @@ test("medadapt embed --input embeds every axial slice of a CT (windows as channe
   const scan = join(dir, "ct.nii");
   await writeNifti(scan, Volume.fromReal(hu, [nx, ny, nz], affine));
   const out = join(dir, "features.safetensors");
-  const r = medadapt([
-    "embed",
-    "--backbone",
-    fixture("nn", "dinov2"),
-    "--input",
-    scan,
-    "--out",
-    out,
-    "--json",
-  ]);
+  const r = runCli("embed", "--backbone", fixture("nn", "dinov2"), "--input", scan, "--out", out, "--json");
   assert.equal(r.code, 0, r.stderr);
   const f = await readSafetensors(out);
   assert.equal(f.metadata.modality, "ct");
@@ -90,24 +62,14 @@ test("medadapt embed --input embeds every axial slice of a CT (windows as channe
 });
 
 test("medadapt embed: bad arguments are one-line input errors", () => {
-  const r = medadapt(["embed", "--backbone", fixture("nn", "dinov2"), "--out", "/tmp/x.safetensors"]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /exactly one of --pixels and --input/);
-  const bad = medadapt([
-    "embed",
-    "--backbone",
-    fixture("nn"),
-    "--pixels",
-    "x",
-    "--out",
-    "/tmp/x.safetensors",
-  ]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /config\.json/);
+  const r = runCli("embed", "--backbone", fixture("nn", "dinov2"), "--out", "/tmp/x.safetensors");
+  assertInputError(r, "--pixels", /exactly one of --pixels and --input/);
+  const bad = runCli("embed", "--backbone", fixture("nn"), "--pixels", "x", "--out", "/tmp/x.safetensors");
+  assertInputError(bad, fixture("nn"), /config\.json/);
 });
 
 test("medadapt models --json: DINOv2-base has 86,580,480 parameters; LoRA r8 on q,v adds 2·12·8·(768+768)", () => {
-  const r = medadapt(["models", "--json"]);
+  const r = runCli("models", "--json");
   assert.equal(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout).models as {
     name: string;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { assertInputError, runCli } from "../../../test/cli.js";
 import { fixture, tempDir } from "../../../test/paths.js";
 
 const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
@@ -15,18 +15,6 @@ const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.js
   };
 };
 const NAMES = ["ich", "sdh", "edh", "fracture", "any"];
-
-// bin/medadapt.js does this with the build in dist/; importing main.js beside this compiled test
-// runs the same entry point from whichever build the test belongs to.
-const MAIN = new URL("../main.js", import.meta.url).href;
-const RUN = `const { main } = await import(${JSON.stringify(MAIN)}); process.exitCode = await main(process.argv.slice(1));`;
-
-function medadapt(args: string[]) {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", RUN, "--", ...args], {
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** The scikit-learn multi-label fixture as a manifest (with a quoted report column) and predictions. */
 function writeInputs(dir: string): { manifest: string; pred: string } {
@@ -45,7 +33,7 @@ function writeInputs(dir: string): { manifest: string; pred: string } {
 
 test("medadapt eval --json reports scikit-learn's AUCs, null for one-class findings", (t) => {
   const { manifest, pred } = writeInputs(tempDir(t));
-  const r = medadapt(["eval", "--predictions", pred, "--labels", manifest, "--json", "--bootstrap", "200"]);
+  const r = runCli("eval", "--predictions", pred, "--labels", manifest, "--json", "--bootstrap", "200");
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   NAMES.forEach((name, j) => {
@@ -66,33 +54,17 @@ test("medadapt eval --json reports scikit-learn's AUCs, null for one-class findi
   assert.equal(out.n_findings_evaluated, multilabel.n_evaluated);
   assert.ok(out.mean_ci[0] < out.mean_auc && out.mean_auc < out.mean_ci[1], `mean CI ${out.mean_ci}`);
   // The same seed gives the same CIs.
-  const again = medadapt([
-    "eval",
-    "--predictions",
-    pred,
-    "--labels",
-    manifest,
-    "--json",
-    "--bootstrap",
-    "200",
-  ]);
+  const again = runCli(
+    ...["eval", "--predictions", pred, "--labels", manifest, "--json", "--bootstrap", "200"],
+  );
   assert.deepEqual(JSON.parse(again.stdout), out);
 });
 
 test("medadapt eval --split and --compare; readable table without --json", (t) => {
   const { manifest, pred } = writeInputs(tempDir(t));
-  const r = medadapt([
-    "eval",
-    "--predictions",
-    pred,
-    "--labels",
-    manifest,
-    "--split",
-    "test",
-    "--compare",
-    pred,
-    "--json",
-  ]);
+  const r = runCli(
+    ...["eval", "--predictions", pred, "--labels", manifest, "--split", "test", "--compare", pred, "--json"],
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.n_cases, multilabel.labels.length / 2);
@@ -104,8 +76,8 @@ test("medadapt eval --split and --compare; readable table without --json", (t) =
     p: 1,
   });
   assert.equal(out.compare.p, 1);
-  const curves = medadapt(
-    ["eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0"].concat([
+  const curves = runCli(
+    ...["eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0"].concat([
       "--threshold",
       "0.3",
       "--curves",
@@ -119,7 +91,7 @@ test("medadapt eval --split and --compare; readable table without --json", (t) =
   assert.equal(ich.roc.thresholds[0], null);
   assert.equal(ich.roc.fpr.at(-1), 1);
   assert.equal(ich.reliability.length, 10);
-  const table = medadapt(["eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0"]);
+  const table = runCli("eval", "--predictions", pred, "--labels", manifest, "--bootstrap", "0");
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^finding\s+n_pos\s+n_neg\s+AUC/);
   assert.match(
@@ -136,18 +108,16 @@ test("medadapt eval: bad input exits 2 with one line naming the file", (t) => {
   const lines = readFileSync(pred, "utf8").split("\n");
   lines[1] = lines[1]!.replace(/^[^,]*/, "1.7"); // the 'ich' probability of the last case
   writeFileSync(bad, lines.join("\n"));
-  const r = medadapt(["eval", "--predictions", bad, "--labels", manifest]);
-  assert.equal(r.code, 2);
-  assert.equal(r.stdout, "");
-  assert.equal(r.stderr.trim().split("\n").length, 1);
-  assert.match(
-    r.stderr,
+  const r = runCli("eval", "--predictions", bad, "--labels", manifest);
+  assertInputError(
+    r,
+    bad,
     new RegExp(
       `${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: probability 1.7 for id 'case${multilabel.labels.length - 1}', column 'ich'`,
     ),
   );
-  assert.equal(medadapt(["eval", "--predictions", bad]).code, 2);
-  const thr = medadapt(["eval", "--predictions", pred, "--labels", manifest, "--threshold", "2"]);
-  assert.equal(thr.code, 2);
-  assert.match(thr.stderr, /--threshold: must be a number in \[0, 1\]/);
+  assert.equal(r.stdout, "");
+  assert.equal(runCli("eval", "--predictions", bad).code, 2);
+  const thr = runCli("eval", "--predictions", pred, "--labels", manifest, "--threshold", "2");
+  assertInputError(thr, "--threshold", /--threshold: must be a number in \[0, 1\]/);
 });

@@ -1,38 +1,29 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { runCli } from "../../../test/cli.js";
 import { tempDir } from "../../../test/paths.js";
-
-// Runs the CLI entry point of the build this compiled test belongs to.
-const MAIN = new URL("../main.js", import.meta.url).href;
-const RUN = `const { main } = await import(${JSON.stringify(MAIN)}); process.exitCode = await main(process.argv.slice(1));`;
-
-function medadapt(args: string[]) {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", RUN, "--", ...args], {
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test("phantom headct writes a dataset and a JSON summary", (t) => {
   const dir = join(tempDir(t), "set");
-  const r = medadapt([
-    "phantom",
-    "headct",
-    "--n",
-    "2",
-    "--out",
-    dir,
-    "--shape",
-    "32x32x8",
-    "--seed",
-    "3",
-    "--workers",
-    "1",
-    "--json",
-  ]);
+  const r = runCli(
+    ...[
+      "phantom",
+      "headct",
+      "--n",
+      "2",
+      "--out",
+      dir,
+      "--shape",
+      "32x32x8",
+      "--seed",
+      "3",
+      "--workers",
+      "1",
+      "--json",
+    ],
+  );
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(r.stdout) as { n: number; shape: number[]; counts: Record<string, number> };
   assert.equal(s.n, 2);
@@ -63,19 +54,19 @@ test("bad arguments and prevalence files exit 2 with one line naming the problem
     /prev\.json: --out exists and is not a folder/,
   ]);
   for (const [args, message] of cases) {
-    const r = medadapt(args);
+    const r = runCli(...args);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split("\n").length, 1);
   }
   writeFileSync(bad, "{ not json");
   assert.match(
-    medadapt(["phantom", "headct", "--n", "1", "--out", dir, "--prevalence", bad]).stderr,
+    runCli("phantom", "headct", "--n", "1", "--out", dir, "--prevalence", bad).stderr,
     /not valid JSON/,
   );
   writeFileSync(bad, JSON.stringify({ colloid_cyst: 2 }));
   assert.match(
-    medadapt(["phantom", "headct", "--n", "1", "--out", dir, "--prevalence", bad]).stderr,
+    runCli("phantom", "headct", "--n", "1", "--out", dir, "--prevalence", bad).stderr,
     /colloid_cyst: probability must be in \[0, 1\]/,
   );
 });

@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { assertInputError, runCli } from "../../../test/cli.js";
 import { fixture, tempDir } from "../../../test/paths.js";
-
-// Runs the CLI entry point of the build this compiled test belongs to.
-const MAIN = new URL("../main.js", import.meta.url).href;
-const RUN = `const { main } = await import(${JSON.stringify(MAIN)}); process.exitCode = await main(process.argv.slice(1));`;
-
-function medadapt(args: string[]) {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", RUN, "--", ...args], {
-    encoding: "utf8",
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const expected = JSON.parse(readFileSync(fixture("safetensors", "expected.json"), "utf8")) as {
   metadata: Record<string, string>;
@@ -22,7 +11,7 @@ const expected = JSON.parse(readFileSync(fixture("safetensors", "expected.json")
 };
 
 test("medadapt tensors --json lists the reference file's tensors from its header", () => {
-  const r = medadapt(["tensors", fixture("safetensors", "reference.safetensors"), "--json"]);
+  const r = runCli("tensors", fixture("safetensors", "reference.safetensors"), "--json");
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.format, "safetensors");
@@ -41,14 +30,9 @@ test("medadapt tensors --json lists the reference file's tensors from its header
 });
 
 test("medadapt tensors --stats on a sharded checkpoint folder, filtered", () => {
-  const r = medadapt([
-    "tensors",
-    fixture("safetensors", "sharded"),
-    "--stats",
-    "--filter",
-    "^(embed|layer)",
-    "--json",
-  ]);
+  const r = runCli(
+    ...["tensors", fixture("safetensors", "sharded"), "--stats", "--filter", "^(embed|layer)", "--json"],
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.format, "safetensors-sharded");
@@ -59,7 +43,7 @@ test("medadapt tensors --stats on a sharded checkpoint folder, filtered", () => 
   assert.equal(byName["layer.0.weight"].shard, "model-00002-of-00002.safetensors");
   assert.equal(byName["layer.0.weight"].stats.min, -1);
   assert.deepEqual(out.total, { tensors: 2, elements: 7, bytes: 22 });
-  const text = medadapt(["tensors", fixture("safetensors", "sharded")]);
+  const text = runCli("tensors", fixture("safetensors", "sharded"));
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /safetensors-sharded, 3 tensors, 9 elements/);
 });
@@ -68,7 +52,7 @@ test("medadapt tensors reports a corrupt file in one line with exit code 2", (t)
   const path = join(tempDir(t), "broken.safetensors");
   const bytes = readFileSync(fixture("safetensors", "layout.safetensors"));
   writeFileSync(path, bytes.subarray(0, bytes.length - 3));
-  const r = medadapt(["tensors", path]);
-  assert.equal(r.code, 2);
+  const r = runCli("tensors", path);
+  assertInputError(r, path);
   assert.match(r.stderr, /^medadapt tensors: .*broken\.safetensors: .*truncated\?\)\n$/);
 });
