@@ -1,3 +1,5 @@
+import { InputError } from "../../src/index.js";
+
 /** One `medadapt` subcommand. Each lives in its own file under commands/ and is listed in commands/index.ts. */
 export interface Command {
   name: string;
@@ -7,4 +9,10 @@ export interface Command {
   usage: string;
   /** Returns the process exit code. Throws InputError for bad input (reported as one line, exit 2). */
   run(argv: string[]): Promise<number>;
+}
+
+/** The one PATH a command takes (info, series, tensors); anything else is an input error. */
+export function onePath(positionals: readonly string[]): string {
+  if (positionals.length !== 1) throw new InputError(`expected one PATH, got ${positionals.length}`);
+  return positionals[0]!;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { type EvalReport, evaluateFindings, InputError, readEvalInputs } from "../../../src/index.js";
 import type { Command } from "../command.js";
+import { formatTable } from "../format.js";
 
 const USAGE = `usage: medadapt eval --predictions PRED.csv --labels MANIFEST.csv [--split NAME]
                      [--bootstrap N] [--seed S] [--compare PRED2.csv] [--specificity LIST]
@@ -77,10 +78,7 @@ export function formatReport(r: EvalReport, specs: number[]): string {
     if (compare) row.push(num(f.compare?.auc_b), num(f.compare?.diff), pValue(f.compare?.p));
     return row;
   });
-  const widths = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join("  ");
-  const out = [line(head), ...rows.map(line)];
+  const out = formatTable([head, ...rows], true);
   const skipped = names.length - r.n_findings_evaluated;
   out.push(
     "",

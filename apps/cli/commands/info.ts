@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { InputError, readScan, rows4, sniffFormat, type Volume, volumeStats } from "../../../src/index.js";
-import type { Command } from "../command.js";
+import { type Command, onePath } from "../command.js";
 import { terminalProgress } from "../progress.js";
 
 const USAGE = `usage: medadapt info PATH [--json]
@@ -105,8 +105,7 @@ export const info: Command = {
       options: { json: { type: "boolean", default: false } },
       allowPositionals: true,
     });
-    if (positionals.length !== 1) throw new InputError(`expected one PATH, got ${positionals.length}`);
-    const path = positionals[0]!;
+    const path = onePath(positionals);
     const format = await sniffFormat(path);
     if (!format) throw new InputError("unrecognised format (neither NIfTI nor DICOM)", path);
     const onProgress = terminalProgress(`reading ${path}`);

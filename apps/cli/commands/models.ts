@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { nn } from "../../../src/index.js";
 import type { Command } from "../command.js";
+import { formatTable } from "../format.js";
 
 const USAGE = `usage: medadapt models [--json]
 
@@ -63,16 +64,7 @@ export const models: Command = {
         r.source,
       ]),
     ];
-    const widths = (table[0] as string[]).map((_, i) =>
-      Math.max(...table.map((row) => (row[i] as string).length)),
-    );
-    for (const row of table)
-      process.stdout.write(
-        `${row
-          .map((c, i) => c.padEnd(widths[i] as number))
-          .join("  ")
-          .trimEnd()}\n`,
-      );
+    for (const line of formatTable(table)) process.stdout.write(`${line}\n`);
     process.stdout.write("! = above the 0.5 % budget\n");
     return 0;
   },

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { InputError, listDicomSeries } from "../../../src/index.js";
-import type { Command } from "../command.js";
+import { listDicomSeries } from "../../../src/index.js";
+import { type Command, onePath } from "../command.js";
+import { formatTable } from "../format.js";
 
 const USAGE = `usage: medadapt series PATH [--json]
 
@@ -25,8 +26,7 @@ export const series: Command = {
       options: { json: { type: "boolean", default: false } },
       allowPositionals: true,
     });
-    if (positionals.length !== 1) throw new InputError(`expected one PATH, got ${positionals.length}`);
-    const path = positionals[0]!;
+    const path = onePath(positionals);
     const list = await listDicomSeries(path);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ path, series: list })}\n`);
@@ -42,13 +42,7 @@ export const series: Command = {
       String(s.volumes),
     ]);
     const head = ["series UID", "modality", "description", "files", "slices", "size", "volumes"];
-    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-    const line = (r: string[]) =>
-      r
-        .map((v, c) => v.padEnd(widths[c]!))
-        .join("  ")
-        .trimEnd();
-    process.stdout.write(`${path}: ${list.length} series\n${[head, ...rows].map(line).join("\n")}\n`);
+    process.stdout.write(`${path}: ${list.length} series\n${formatTable([head, ...rows]).join("\n")}\n`);
     return 0;
   },
 };

@@ -8,7 +8,7 @@ import {
   SAFETENSORS_DTYPES,
   type SafetensorsDType,
 } from "../../../src/index.js";
-import type { Command } from "../command.js";
+import { type Command, onePath } from "../command.js";
 
 const USAGE = `usage: medadapt tensors PATH [--stats] [--filter REGEX] [--json]
 
@@ -152,8 +152,7 @@ export const tensors: Command = {
       },
       allowPositionals: true,
     });
-    if (positionals.length !== 1) throw new InputError(`expected one PATH, got ${positionals.length}`);
-    const path = positionals[0]!;
+    const path = onePath(positionals);
     let filter: RegExp | undefined;
     try {
       filter = values.filter === undefined ? undefined : new RegExp(values.filter);
