@@ -1,7 +1,6 @@
 // DINOv2 as transformers' Dinov2Model: CLS + learned positions (bicubic-resized for other input
 // sizes), pre-norm blocks with LayerScale, final `layernorm`; pooler = layernormed CLS token.
 import { add, concat, expand, reshape, slice, type Value } from "../../engine/index.js";
-import { VitBlock } from "../blocks/vit-block.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { PatchEmbed } from "../layers/conv.js";
@@ -9,6 +8,7 @@ import { LayerNorm } from "../layers/layernorm.js";
 import { interpolateGrid } from "../layers/posembed.js";
 import { type BuildContext, Container, Module, Parameter } from "../module.js";
 import { type BackboneOutputs, firstToken, VisionBackbone } from "./backbone.js";
+import { DINO_BLOCK_NAMES, VitBlocks } from "./vit-encoder.js";
 
 export interface Dinov2Config {
   hidden_size: number;
@@ -73,6 +73,7 @@ export class Dinov2Model extends VisionBackbone {
   readonly hiddenSize: number;
   readonly numChannels: number;
   readonly embeddings: Dinov2Embeddings;
+  readonly blocks: VitBlocks;
   readonly layernorm: LayerNorm;
   readonly layers: number;
 
@@ -83,39 +84,28 @@ export class Dinov2Model extends VisionBackbone {
     this.numChannels = c.num_channels;
     this.layers = c.num_hidden_layers;
     this.embeddings = this.addModule("embeddings", new Dinov2Embeddings(c));
-    const layer = this.addModule("encoder", new Container()).add("layer", new Container());
-    for (let i = 0; i < c.num_hidden_layers; i++) {
-      layer.add(
-        String(i),
-        new VitBlock({
-          dim: c.hidden_size,
-          heads: c.num_attention_heads,
-          eps: c.layer_norm_eps,
-          names: {
-            norm1: "norm1",
-            norm2: "norm2",
-            attention: "attention",
-            mlp: "mlp",
-            ls1: "layer_scale1",
-            ls2: "layer_scale2",
-          },
-          attention: {
-            names: { q: "attention.query", k: "attention.key", v: "attention.value", o: "output.dense" },
-            bias: { q: c.qkv_bias, k: c.qkv_bias, v: c.qkv_bias, o: true },
-          },
-          mlp: c.use_swiglu_ffn
-            ? { kind: "swiglu", mlpRatio: c.mlp_ratio }
-            : { kind: "plain", hidden: Math.floor(c.hidden_size * c.mlp_ratio), act: c.hidden_act },
-          layerScale: c.layerscale_value,
-        }),
-      );
-    }
+    this.blocks = this.addModule("encoder", new Container()).add(
+      "layer",
+      new VitBlocks(c.num_hidden_layers, {
+        dim: c.hidden_size,
+        heads: c.num_attention_heads,
+        eps: c.layer_norm_eps,
+        names: DINO_BLOCK_NAMES,
+        attention: {
+          names: { q: "attention.query", k: "attention.key", v: "attention.value", o: "output.dense" },
+          bias: { q: c.qkv_bias, k: c.qkv_bias, v: c.qkv_bias, o: true },
+        },
+        mlp: c.use_swiglu_ffn
+          ? { kind: "swiglu", mlpRatio: c.mlp_ratio }
+          : { kind: "plain", hidden: Math.floor(c.hidden_size * c.mlp_ratio), act: c.hidden_act },
+        layerScale: c.layerscale_value,
+      }),
+    );
     this.layernorm = this.addModule("layernorm", new LayerNorm(c.hidden_size, c.layer_norm_eps));
   }
 
   embed(ctx: BuildContext, pixels: Value): BackboneOutputs {
-    let x = this.embeddings.forward(ctx, pixels);
-    for (let i = 0; i < this.layers; i++) x = this.getModule(`encoder.layer.${i}`).forward(ctx, x);
+    const x = this.blocks.forward(ctx, this.embeddings.forward(ctx, pixels));
     const last = this.layernorm.forward(ctx, x);
     return { lastHiddenState: last, poolerOutput: firstToken(last) };
   }

@@ -1,14 +1,14 @@
 // DINOv3 ViT as transformers' DINOv3ViTModel: [CLS, registers…, patches] without absolute
 // positions; 2-D RoPE on the patch tokens only; LayerScale; final `norm`; pooler = CLS token.
 import { concat, expand, type Value } from "../../engine/index.js";
-import { VitBlock } from "../blocks/vit-block.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { PatchEmbed } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
 import { dinov3RopeTables } from "../layers/rope.js";
-import { type BuildContext, Container, Module, Parameter } from "../module.js";
+import { type BuildContext, Module, Parameter } from "../module.js";
 import { type BackboneOutputs, firstToken, VisionBackbone } from "./backbone.js";
+import { DINO_BLOCK_NAMES, VitBlocks } from "./vit-encoder.js";
 
 export interface Dinov3Config {
   hidden_size: number;
@@ -70,6 +70,7 @@ export class Dinov3Model extends VisionBackbone {
   readonly hiddenSize: number;
   readonly numChannels: number;
   readonly embeddings: Dinov3Embeddings;
+  readonly blocks: VitBlocks;
   readonly norm: LayerNorm;
 
   constructor(readonly config: Dinov3Config) {
@@ -78,39 +79,29 @@ export class Dinov3Model extends VisionBackbone {
     this.hiddenSize = c.hidden_size;
     this.numChannels = c.num_channels;
     this.embeddings = this.addModule("embeddings", new Dinov3Embeddings(c));
-    const layer = this.addModule("layer", new Container());
-    for (let i = 0; i < c.num_hidden_layers; i++) {
-      layer.add(
-        String(i),
-        new VitBlock({
-          dim: c.hidden_size,
-          heads: c.num_attention_heads,
-          eps: c.layer_norm_eps,
-          names: {
-            norm1: "norm1",
-            norm2: "norm2",
-            attention: "attention",
-            mlp: "mlp",
-            ls1: "layer_scale1",
-            ls2: "layer_scale2",
-          },
-          attention: {
-            names: { q: "q_proj", k: "k_proj", v: "v_proj", o: "o_proj" },
-            bias: { q: c.query_bias, k: c.key_bias, v: c.value_bias, o: c.proj_bias },
-          },
-          mlp: c.use_gated_mlp
-            ? { kind: "gated", hidden: c.intermediate_size, act: c.hidden_act, bias: c.mlp_bias }
-            : {
-                kind: "plain",
-                hidden: c.intermediate_size,
-                act: c.hidden_act,
-                names: { fc1: "up_proj", fc2: "down_proj" },
-                bias: c.mlp_bias,
-              },
-          layerScale: c.layerscale_value,
-        }),
-      );
-    }
+    this.blocks = this.addModule(
+      "layer",
+      new VitBlocks(c.num_hidden_layers, {
+        dim: c.hidden_size,
+        heads: c.num_attention_heads,
+        eps: c.layer_norm_eps,
+        names: DINO_BLOCK_NAMES,
+        attention: {
+          names: { q: "q_proj", k: "k_proj", v: "v_proj", o: "o_proj" },
+          bias: { q: c.query_bias, k: c.key_bias, v: c.value_bias, o: c.proj_bias },
+        },
+        mlp: c.use_gated_mlp
+          ? { kind: "gated", hidden: c.intermediate_size, act: c.hidden_act, bias: c.mlp_bias }
+          : {
+              kind: "plain",
+              hidden: c.intermediate_size,
+              act: c.hidden_act,
+              names: { fc1: "up_proj", fc2: "down_proj" },
+              bias: c.mlp_bias,
+            },
+        layerScale: c.layerscale_value,
+      }),
+    );
     this.norm = this.addModule("norm", new LayerNorm(c.hidden_size, c.layer_norm_eps));
   }
 
@@ -120,8 +111,7 @@ export class Dinov3Model extends VisionBackbone {
     const t = dinov3RopeTables(gh, gw, c.hidden_size / c.num_attention_heads, c.rope_theta);
     const cos = ctx.graph.constant(t.cos, t.shape);
     const sin = ctx.graph.constant(t.sin, t.shape);
-    let x = this.embeddings.forward(ctx, pixels);
-    for (let i = 0; i < c.num_hidden_layers; i++) x = this.getModule(`layer.${i}`).forward(ctx, x, cos, sin);
+    const x = this.blocks.forward(ctx, this.embeddings.forward(ctx, pixels), cos, sin);
     const last = this.norm.forward(ctx, x);
     return { lastHiddenState: last, poolerOutput: firstToken(last) };
   }

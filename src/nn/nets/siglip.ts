@@ -3,7 +3,6 @@
 // no CLS), pre-norm blocks with tanh-GELU MLPs, `post_layernorm`; pooler = the attention-pooling
 // head (a learned probe attending over all tokens) when `vision_use_head`, else the token mean.
 import { add, expand, reduceMean, reshape, type Value } from "../../engine/index.js";
-import { VitBlock } from "../blocks/vit-block.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { TorchMultiheadAttention } from "../layers/attention.js";
@@ -13,6 +12,7 @@ import { Mlp } from "../layers/mlp.js";
 import { interpolateGrid } from "../layers/posembed.js";
 import { type BuildContext, Container, Module, Parameter } from "../module.js";
 import { type BackboneOutputs, firstToken, VisionBackbone } from "./backbone.js";
+import { VitBlocks } from "./vit-encoder.js";
 
 export interface SiglipVisionConfig {
   hidden_size: number;
@@ -82,6 +82,7 @@ export class SiglipVisionModel extends VisionBackbone {
   readonly hiddenSize: number;
   readonly numChannels: number;
   readonly embeddings: SiglipEmbeddings;
+  readonly blocks: VitBlocks;
 
   constructor(readonly config: SiglipVisionConfig) {
     super();
@@ -92,29 +93,23 @@ export class SiglipVisionModel extends VisionBackbone {
       ? "attention-pooling head (`head`)"
       : "mean of the last hidden states (transformers returns none for this model)";
     this.embeddings = this.addModule("embeddings", new SiglipEmbeddings(c));
-    const layers = this.addModule("encoder", new Container()).add("layers", new Container());
-    for (let i = 0; i < c.num_hidden_layers; i++) {
-      layers.add(
-        String(i),
-        new VitBlock({
-          dim: c.hidden_size,
-          heads: c.num_attention_heads,
-          eps: c.layer_norm_eps,
-          names: { norm1: "layer_norm1", norm2: "layer_norm2", attention: "self_attn", mlp: "mlp" },
-          attention: { names: { q: "q_proj", k: "k_proj", v: "v_proj", o: "out_proj" } },
-          mlp: { kind: "plain", hidden: c.intermediate_size, act: c.hidden_act },
-        }),
-      );
-    }
+    this.blocks = this.addModule("encoder", new Container()).add(
+      "layers",
+      new VitBlocks(c.num_hidden_layers, {
+        dim: c.hidden_size,
+        heads: c.num_attention_heads,
+        eps: c.layer_norm_eps,
+        names: { norm1: "layer_norm1", norm2: "layer_norm2", attention: "self_attn", mlp: "mlp" },
+        attention: { names: { q: "q_proj", k: "k_proj", v: "v_proj", o: "out_proj" } },
+        mlp: { kind: "plain", hidden: c.intermediate_size, act: c.hidden_act },
+      }),
+    );
     this.addModule("post_layernorm", new LayerNorm(c.hidden_size, c.layer_norm_eps));
     if (c.vision_use_head) this.addModule("head", new SiglipPoolingHead(c));
   }
 
   embed(ctx: BuildContext, pixels: Value): BackboneOutputs {
-    let x = this.embeddings.forward(ctx, pixels);
-    for (let i = 0; i < this.config.num_hidden_layers; i++) {
-      x = this.getModule(`encoder.layers.${i}`).forward(ctx, x);
-    }
+    const x = this.blocks.forward(ctx, this.embeddings.forward(ctx, pixels));
     const last = this.getModule("post_layernorm").forward(ctx, x);
     const pooled = this.config.vision_use_head
       ? this.getModule("head").forward(ctx, last)

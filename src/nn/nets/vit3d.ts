@@ -1,14 +1,14 @@
 // A ViT over volumes: 3-D patches (Conv3d, stride = patch), CLS token, fixed 3-D sine-cosine
 // positions, pre-norm blocks in timm's layout (fused `attn.qkv`, `attn.proj`, `mlp.fc1/fc2`).
 import { add, concat, expand, type Value } from "../../engine/index.js";
-import { VitBlock } from "../blocks/vit-block.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { PatchEmbed } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
 import { sincosTable } from "../layers/posembed.js";
-import { type BuildContext, Container, Parameter } from "../module.js";
+import { type BuildContext, Parameter } from "../module.js";
 import { type BackboneOutputs, firstToken, VisionBackbone } from "./backbone.js";
+import { VitBlocks } from "./vit-encoder.js";
 
 export interface Vit3dConfig {
   in_channels: number;
@@ -29,6 +29,7 @@ export class Vit3d extends VisionBackbone {
   readonly numChannels: number;
   readonly cls_token: Parameter;
   readonly patch: PatchEmbed;
+  readonly blocks: VitBlocks;
 
   constructor(readonly config: Vit3dConfig) {
     super();
@@ -38,20 +39,17 @@ export class Vit3d extends VisionBackbone {
     this.numChannels = c.in_channels;
     this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], lazyNormal(d, 0.02)));
     this.patch = this.addModule("patch_embed", new PatchEmbed(c.in_channels, d, c.patch_size));
-    const blocks = this.addModule("blocks", new Container());
-    for (let i = 0; i < c.num_hidden_layers; i++) {
-      blocks.add(
-        String(i),
-        new VitBlock({
-          dim: d,
-          heads: c.num_attention_heads,
-          eps: c.layer_norm_eps ?? 1e-6,
-          names: { norm1: "norm1", norm2: "norm2", attention: "attn", mlp: "mlp" },
-          attention: { layout: "fused", names: { q: "qkv", o: "proj" } },
-          mlp: { kind: "plain", hidden: Math.round(d * c.mlp_ratio), act: c.hidden_act ?? "gelu" },
-        }),
-      );
-    }
+    this.blocks = this.addModule(
+      "blocks",
+      new VitBlocks(c.num_hidden_layers, {
+        dim: d,
+        heads: c.num_attention_heads,
+        eps: c.layer_norm_eps ?? 1e-6,
+        names: { norm1: "norm1", norm2: "norm2", attention: "attn", mlp: "mlp" },
+        attention: { layout: "fused", names: { q: "qkv", o: "proj" } },
+        mlp: { kind: "plain", hidden: Math.round(d * c.mlp_ratio), act: c.hidden_act ?? "gelu" },
+      }),
+    );
     this.addModule("norm", new LayerNorm(d, c.layer_norm_eps ?? 1e-6));
   }
 
@@ -61,8 +59,7 @@ export class Vit3d extends VisionBackbone {
     const grid = this.patch.grid(volume.shape.slice(2));
     const n = grid.reduce((p, q) => p * q, 1);
     const patches = add(this.patch.forward(ctx, volume), ctx.graph.constant(sincosTable(d, grid), [1, n, d]));
-    let x = concat([expand(ctx.param(this.cls_token), [b, 1, d]), patches], 1);
-    for (let i = 0; i < this.config.num_hidden_layers; i++) x = this.getModule(`blocks.${i}`).forward(ctx, x);
+    const x = this.blocks.forward(ctx, concat([expand(ctx.param(this.cls_token), [b, 1, d]), patches], 1));
     const last = this.getModule("norm").forward(ctx, x);
     return { lastHiddenState: last, poolerOutput: firstToken(last) };
   }
