@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { AdamW, clipGradNorm, loadOptimizerState, SGD, saveOptimizerState } from "../../src/index.js";
+import { AdamW, clipGradNorm, loadOptimizerState, Rng, SGD, saveOptimizerState } from "../../src/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -19,11 +19,8 @@ const count = Number(values.tensors);
 const repeat = Number(values.repeat);
 const per = Math.ceil(total / count);
 
-let seed = 1;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff - 0.5;
-};
+const rng = new Rng(1);
+const rand = () => rng.uniform(-0.5, 0.5);
 const filled = () => Float32Array.from({ length: per }, rand);
 const params = new Map(Array.from({ length: count }, (_, i) => [`layer.${i}.weight`, filled()] as const));
 const grads = new Map([...params.keys()].map((n) => [n, filled()] as const));

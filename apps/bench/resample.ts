@@ -5,6 +5,7 @@ import {
   cropOrPad,
   mat4,
   normalizeZScore,
+  Rng,
   reorient,
   resample,
   resampleTo,
@@ -25,11 +26,8 @@ const [nx, ny, nz] = values.size.split(",").map(Number) as [number, number, numb
 const repeat = Number(values.repeat);
 
 const data = new Int16Array(nx * ny * nz);
-let seed = 1;
-for (let i = 0; i < data.length; i++) {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  data[i] = (seed % 3000) - 1024;
-}
+const rng = new Rng(1);
+for (let i = 0; i < data.length; i++) data[i] = rng.int(-1024, 1975);
 const volume = new Volume({
   data,
   dtype: "int16",

@@ -9,6 +9,7 @@ import {
   f16ToFloat32,
   float32ToBF16,
   float32ToF16,
+  Rng,
   readSafetensors,
   type SafetensorsInput,
   writeSafetensors,
@@ -26,12 +27,9 @@ const count = Number(values.tensors);
 const repeat = Number(values.repeat);
 const per = Math.floor((Number(values.mb) * 2 ** 20) / 4 / count);
 
-let seed = 1;
+const rng = new Rng(1);
 const data = Array.from({ length: count }, () =>
-  Float32Array.from({ length: per }, () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return (seed / 0x7fffffff - 0.5) * 4;
-  }),
+  Float32Array.from({ length: per }, () => rng.uniform(-2, 2)),
 );
 const f32Tensors: SafetensorsInput = Object.fromEntries(
   data.map((d, i) => [`blocks.${i}.weight`, { dtype: "F32" as const, shape: [per], data: d }]),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { InputError } from "../errors.js";
+import { Rng } from "../random/rng.js";
 import {
   normalizeZScore,
   percentiles,
@@ -38,11 +39,8 @@ test("percentiles follow numpy's linear method (hand-computed)", () => {
 
 test("percentiles agree with a sort-based reference on data with many ties", () => {
   const values: number[] = [];
-  let seed = 7;
-  for (let i = 0; i < 5001; i++) {
-    seed = (seed * 48271) % 2147483647;
-    values.push(i % 3 === 0 ? -1024 : (seed % 200) - 50);
-  }
+  const rng = new Rng(7);
+  for (let i = 0; i < 5001; i++) values.push(i % 3 === 0 ? -1024 : rng.int(-50, 149));
   for (const q of [0, 0.5, 1, 2.5, 33.3, 50, 66.7, 97.5, 99, 99.9, 100])
     assert.ok(
       close(percentiles(Float32Array.from(values), [q])[0]!, sortedPercentile(values, q), 1e-9),
@@ -99,11 +97,8 @@ test("scalePercentiles maps percentiles to the output range like MONAI (hand-com
 test("volumePercentiles on 16-bit data (histogram path) equals the generic method", () => {
   const n = 4000;
   const data = new Int16Array(n);
-  let seed = 11;
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 48271) % 2147483647;
-    data[i] = (seed % 4000) - 2000;
-  }
+  const rng = new Rng(11);
+  for (let i = 0; i < n; i++) data[i] = rng.int(-2000, 1999);
   const mask = new Uint8Array(n).map((_, i) => (i % 3 === 0 ? 0 : 1));
   for (const scaling of [
     { slope: 1, intercept: 0 },
