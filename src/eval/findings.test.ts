@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { fixture } from "../../test/paths.js";
+import { sklearn } from "../../test/sklearn-cases.js";
 import { Rng } from "../random/rng.js";
 import { CumulativeFindings } from "./cumulative.js";
 import { delongTest } from "./delong.js";
@@ -9,15 +8,7 @@ import { type FindingMatrix, findingMatrix } from "./finding-matrix.js";
 import { delongMeanTest, macroAuc } from "./findings.js";
 import { evaluateFindings } from "./report.js";
 
-const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
-  multilabel: {
-    labels: number[][];
-    probs: number[][];
-    auc: (number | null)[];
-    mean_auc: number;
-    n_evaluated: number;
-  };
-};
+const { multilabel } = sklearn;
 
 function close(a: number, b: number, tol: number, what: string): void {
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);

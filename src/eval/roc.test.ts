@@ -1,23 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { fixture } from "../../test/paths.js";
+import { sklearn } from "../../test/sklearn-cases.js";
 import { Rng } from "../random/rng.js";
 import { rocAuc, rocCurve } from "./roc.js";
 import { midranks, scoreGroups } from "./score-groups.js";
-
-interface SklearnCase {
-  name: string;
-  y: number[];
-  s: number[];
-  auc: number;
-  roc: { fpr: number[]; tpr: number[]; thresholds_after_first: number[] };
-  roc_all: { fpr: number[]; tpr: number[]; thresholds_after_first: number[] };
-}
-
-const sklearn = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
-  cases: SklearnCase[];
-};
 
 function assertClose(actual: ArrayLike<number>, expected: readonly number[], what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);

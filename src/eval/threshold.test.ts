@@ -1,26 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { fixture } from "../../test/paths.js";
+import { sklearn } from "../../test/sklearn-cases.js";
 import { calibration } from "./calibration.js";
 import { confusionAtThreshold, sensitivityAtSpecificity } from "./threshold.js";
 
-interface SklearnCase {
-  name: string;
-  y: number[];
-  s: number[];
-  calibration: { prob_true: number[]; prob_pred: number[]; counts: number[]; ece: number };
-  "accuracy_at_0.5": number;
-  "f1_at_0.5": number;
-  sensitivity_at_specificity: Record<
-    string,
-    { sensitivity: number; specificity: number; threshold: number | null }
-  >;
-}
-
-const { cases } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
-  cases: SklearnCase[];
-};
+const { cases } = sklearn;
 
 test("sensitivity at specificity by hand", () => {
   // 10 negatives 0.0..0.9, 4 positives 0.95, 0.85, 0.55, 0.05. Specificity 0.9 allows 1 false

@@ -3,17 +3,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { assertInputError, runCli } from "../../../test/cli.js";
-import { fixture, tempDir } from "../../../test/paths.js";
+import { tempDir } from "../../../test/paths.js";
+import { sklearn } from "../../../test/sklearn-cases.js";
 
-const { multilabel } = JSON.parse(readFileSync(fixture("eval", "sklearn_cases.json"), "utf8")) as {
-  multilabel: {
-    labels: number[][];
-    probs: number[][];
-    auc: (number | null)[];
-    mean_auc: number;
-    n_evaluated: number;
-  };
-};
+const { multilabel } = sklearn;
 const NAMES = ["ich", "sdh", "edh", "fracture", "any"];
 
 /** The scikit-learn multi-label fixture as a manifest (with a quoted report column) and predictions. */
