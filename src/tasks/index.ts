@@ -20,6 +20,7 @@ export {
   describeTask,
   readTaskConfig,
   runTask,
+  savePlugin,
   setupTask,
   type TaskRun,
   type TaskSetup,

@@ -61,6 +61,11 @@ test("medadapt train: a tiny ViT + LoRA on a 6-scan phantom set writes a complet
   let total = 0;
   for (const n of names) total += (await params.tensor(n)).data.length;
   assert.equal(total, out.model.trainable_params);
+  // The plugin in PEFT's layout holds the same number of weights.
+  const plugin = await readSafetensors(join(run, "plugin", "adapter_model.safetensors"));
+  let pluginTotal = 0;
+  for (const n of plugin.names()) pluginTotal += (await plugin.tensor(n)).data.length;
+  assert.equal(pluginTotal, out.model.trainable_params);
 
   // predict with the run: one probability per finding, slice weights over the 8 model slices.
   const scan = join(

@@ -3,13 +3,14 @@
  * (src/data), the AnyMC3D model (build.ts), the trainer and its run folder (src/train).
  */
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
-import type { ParamSummary } from "../../adapt/index.js";
+import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { type ParamSummary, saveAdapter } from "../../adapt/index.js";
 import type { AugmentConfig } from "../../data/augment.js";
 import { channelsPerImage, type PreprocessConfig } from "../../data/config.js";
 import { readManifest } from "../../data/manifest.js";
 import { casesIn, resolveSplits, type SplitOptions } from "../../data/splits.js";
 import { InputError } from "../../errors.js";
+import { findCheckpoint, readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import { loadTrainConfig, type TrainConfig } from "../../train/config.js";
 import { loaderData } from "../../train/loader-data.js";
 import { RunDir } from "../../train/run-dir.js";
@@ -141,6 +142,20 @@ export interface TaskRun {
 }
 
 /** Trains a new run (`config.runDir`), or continues the one in `resumeDir` with its stored config. */
+/**
+ * Writes the task plugin (adapter tensors, query and head) with the best checkpoint's weights in
+ * PEFT's folder layout: `RUN_DIR/plugin/adapter_config.json` + `adapter_model.safetensors`.
+ */
+export async function savePlugin(setup: TaskSetup, runDir: string): Promise<string> {
+  const run = new RunDir(runDir);
+  const dir = (await findCheckpoint(run.bestCheckpoint)) ? run.bestCheckpoint : run.lastCheckpoint;
+  const ck = await readCheckpoint(dir);
+  restoreParams(anyMc3dTrainable(setup.built.model).params(), ck.params, ck.dir);
+  const out = join(runDir, "plugin");
+  await saveAdapter(setup.built.model, out);
+  return out;
+}
+
 export async function runTask(
   config: TrainConfig | { resumeDir: string },
   opts: TrainOptions = {},
@@ -153,12 +168,16 @@ export async function runTask(
       describe: describeTask(setup),
       loadBalanceWeight: setup.built.loadBalanceWeight,
     });
-    return { setup, result: await resume(config.resumeDir, t, setup.data, opts) };
+    const result = await resume(config.resumeDir, t, setup.data, opts);
+    if (result.status !== "aborted") await savePlugin(setup, result.runDir);
+    return { setup, result };
   }
   const setup = await setupTask(config, source);
   const t = anyMc3dTrainable(setup.built.model, {
     describe: describeTask(setup),
     loadBalanceWeight: setup.built.loadBalanceWeight,
   });
-  return { setup, result: await train(t, setup.data, config, opts) };
+  const result = await train(t, setup.data, config, opts);
+  if (result.status !== "aborted") await savePlugin(setup, result.runDir);
+  return { setup, result };
 }
