@@ -20,7 +20,7 @@ import { BuildContext, type Dinov2Config, Dinov2Model } from "../../nn/index.js"
 import { type BackboneOutputs, VisionBackbone } from "../../nn/nets/backbone.js";
 import { memoryData, train, trainConfig } from "../../train/index.js";
 import { AnyMc3d, type AnyMc3dOptions, anyMc3dTrainable } from "./anymc3d.js";
-import { attentionPool } from "./pooling.js";
+import { attentionPool, truncNormal } from "./pooling.js";
 
 after(() => releaseSessions());
 
@@ -247,4 +247,22 @@ test("a tiny random ViT with LoRA learns 'a bright blob in some slice' through t
   const auc = res.history.at(-1)!.valMeanAuc!;
   if (process.env.DEBUG_TASKS) console.log(res.history.map((r) => [r.trainLoss.toFixed(3), r.valMeanAuc]));
   assert.ok(auc > 0.8, `val AUC ${auc}`);
+});
+
+test("the task query's init is a normal truncated at ±2σ (std 0.02 → sample std 0.02·0.8796)", () => {
+  const v = truncNormal(20000, 0.02, 9);
+  let sum = 0;
+  let sq = 0;
+  for (const x of v) {
+    assert.ok(Math.abs(x) <= 0.04);
+    sum += x;
+    sq += x * x;
+  }
+  const mean = sum / v.length;
+  const std = Math.sqrt(sq / v.length - mean * mean);
+  // Standard deviation of N(0, 1) truncated to [−2, 2]: sqrt(1 − 2·2·φ(2)/(Φ(2) − Φ(−2))) = 0.8796.
+  assert.ok(Math.abs(mean) < 0.02 * 0.03, String(mean));
+  assert.ok(Math.abs(std / (0.02 * 0.8796) - 1) < 0.02, String(std));
+  const q = new AnyMc3d(new FlattenBackbone(4), { findings: 1 }).getParameter("pool.axial.query");
+  assert.deepEqual(q.shape, [4, 1]);
 });
