@@ -26,6 +26,15 @@ test("bin/medadapt.js runs the CLI: --version prints package.json's version", ()
   assert.equal(r.stdout, `${pkg.version}\n`);
 });
 
+test("commands that take options only reject a stray argument with one input-error line", () => {
+  for (const command of ["eval", "predict", "train"])
+    assertInputError(
+      runCli(command, "stray.csv"),
+      "stray.csv",
+      /unexpected argument 'stray\.csv' \(see --help\)/,
+    );
+});
+
 describe("medadapt info", () => {
   for (const name of ["scaled_int16", "qform_only", "fourd", "nifti2"]) {
     test(`--json on ${name} matches what nibabel reports`, () => {

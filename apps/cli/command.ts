@@ -16,3 +16,8 @@ export function onePath(positionals: readonly string[]): string {
   if (positionals.length !== 1) throw new InputError(`expected one PATH, got ${positionals.length}`);
   return positionals[0]!;
 }
+
+/** For commands that take options only (eval, predict, train): a stray argument is an input error. */
+export function noPositionals(positionals: readonly string[]): void {
+  if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}' (see --help)`);
+}

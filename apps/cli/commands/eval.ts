@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { type EvalReport, evaluateFindings, InputError, readEvalInputs } from "../../../src/index.js";
-import type { Command } from "../command.js";
+import { type Command, noPositionals } from "../command.js";
 import { formatTable } from "../format.js";
 
 const USAGE = `usage: medadapt eval --predictions PRED.csv --labels MANIFEST.csv [--split NAME]
@@ -126,7 +126,7 @@ export const evalCommand: Command = {
       },
       allowPositionals: true,
     });
-    if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}' (see --help)`);
+    noPositionals(positionals);
     if (values.predictions === undefined) throw new InputError("--predictions PRED.csv is required");
     if (values.labels === undefined) throw new InputError("--labels MANIFEST.csv is required");
     const bootstrap = values.bootstrap === undefined ? 1000 : nonNegativeInt(values.bootstrap, "--bootstrap");

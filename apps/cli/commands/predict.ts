@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { InputError, loadTaskModel, predictScan } from "../../../src/index.js";
-import type { Command } from "../command.js";
+import { type Command, noPositionals } from "../command.js";
 
 const USAGE = `usage: medadapt predict --model RUN_DIR --input SCAN [--input SCAN2 …] [--json]
 
@@ -33,7 +33,7 @@ export const predictCommand: Command = {
       },
       allowPositionals: true,
     });
-    if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}' (see --help)`);
+    noPositionals(positionals);
     if (values.model === undefined) throw new InputError("--model RUN_DIR is required");
     if (!values.input?.length) throw new InputError("--input SCAN is required");
     const t0 = performance.now();

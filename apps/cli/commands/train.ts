@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { InputError, readTaskConfig, runTask } from "../../../src/index.js";
-import type { Command } from "../command.js";
+import { type Command, noPositionals } from "../command.js";
 
 const USAGE = `usage: medadapt train --config FILE [--json]
        medadapt train --resume RUN_DIR [--json]
@@ -47,7 +47,7 @@ export const trainCommand: Command = {
       },
       allowPositionals: true,
     });
-    if (positionals.length > 0) throw new InputError(`unexpected argument '${positionals[0]}' (see --help)`);
+    noPositionals(positionals);
     if ((values.config === undefined) === (values.resume === undefined))
       throw new InputError("give exactly one of --config FILE or --resume RUN_DIR");
     const t0 = performance.now();
