@@ -4,9 +4,10 @@
  * and the seeds — never on the number of workers or on which finishes first.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { Rng } from "../random/rng.js";
+import { startWorker } from "../worker.js";
 import { type AugmentConfig, applyAugment, drawAugment } from "./augment.js";
 import { type PreprocessConfig, preprocessConfig } from "./config.js";
 import type { DataCase } from "./manifest.js";
@@ -122,8 +123,7 @@ export class PreparePool {
   }
 
   #spawn(): Worker {
-    const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-    const w = new Worker(new URL("./prepare-worker.js", import.meta.url), { execArgv });
+    const w = startWorker(new URL("./prepare-worker.js", import.meta.url));
     w.on(
       "message",
       (msg: {

@@ -4,7 +4,8 @@
  * over workers while the calling thread reads files and stores results.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../../worker.js";
 import type { CodecJob, DecodedFrame } from "./codecs.js";
 
 interface Pending {
@@ -45,10 +46,7 @@ export class DecodePool {
 
   #worker(): Worker {
     if (this.#workers.length < this.size) {
-      // Inherit the parent's flags except --input-type, which only applies to --eval and makes
-      // a worker with a file fail to start.
-      const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
-      const w = new Worker(new URL("./decode-worker.js", import.meta.url), { execArgv });
+      const w = startWorker(new URL("./decode-worker.js", import.meta.url));
       w.on("message", (msg: { id: number; frame?: DecodedFrame; error?: string }) => {
         const p = this.#pending.get(msg.id);
         if (!p) return;

@@ -7,9 +7,10 @@
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { writeNifti } from "../../io/nifti/index.js";
+import { startWorker } from "../../worker.js";
 import { csvField, formatManifest, type ManifestRow } from "../manifest.js";
 import { previewPng } from "../preview.js";
 import { FINDINGS } from "../taxonomy.js";
@@ -165,7 +166,7 @@ function runInWorkers(job: CaseJob, n: number, count: number, tick: () => void):
       else w.postMessage({ stop: true });
     };
     for (let i = 0; i < count; i++) {
-      const w = new Worker(new URL("./worker.js", import.meta.url), { workerData: job });
+      const w = startWorker(new URL("./worker.js", import.meta.url), { workerData: job });
       pool.push(w);
       w.on("message", (m: { index: number; error?: string }) => {
         if (failed) return;
