@@ -13,7 +13,7 @@ import {
 } from "../engine/index.js";
 import { readSafetensors } from "../io/safetensors/index.js";
 import { BuildContext, Linear, Module } from "../nn/index.js";
-import { PatchEmbed } from "../nn/layers/conv.js";
+import { PatchEmbed, patchTokens } from "../nn/layers/conv.js";
 import { ModuleDict } from "./containers.js";
 
 export interface ToySizes {
@@ -55,7 +55,7 @@ export class ToyDinov2 extends Module {
 
   forward(ctx: BuildContext, x: Value): Value {
     const m = (path: string) => this.getModule(path);
-    let t = x.rank === 3 ? x : m("embeddings.patch_embeddings.projection").forward(ctx, x);
+    let t = x.rank === 3 ? x : patchTokens(m("embeddings.patch_embeddings.projection").forward(ctx, x));
     const d = this.sizes.dim;
     for (let i = 0; i < this.sizes.layers; i++) {
       const p = `encoder.layer.${i}`;

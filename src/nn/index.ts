@@ -27,7 +27,7 @@ export {
   splitHeads,
   TorchMultiheadAttention,
 } from "./layers/attention.js";
-export { Conv, Embedding, PatchEmbed } from "./layers/conv.js";
+export { Conv, Embedding, PatchEmbed, patchGrid, patchTokens } from "./layers/conv.js";
 export { LayerNorm } from "./layers/layernorm.js";
 export { LayerScale } from "./layers/layerscale.js";
 export { Linear } from "./layers/linear.js";

@@ -1,7 +1,7 @@
 // LoraLayer wraps a Linear or a 2D/3D convolution (PEFT's lora.Linear / lora.Conv2d/3d): per
 // adapter name, A (r×d_in, or an ungrouped conv with the base kernel, stride, padding and
 // dilation) and B (d_out×r, or a 1×1 conv); output = base(x) + scaling · B(A(dropout(x))).
-import { conv, matmul, mul, reshape, transpose, transposeLast2, type Value } from "../../engine/index.js";
+import { conv, matmul, mul, reshape, transposeLast2, type Value } from "../../engine/index.js";
 import type { BuildContext, Module, Parameter } from "../../nn/index.js";
 import { AdapterLayer, type BaseKind, dropout } from "../base.js";
 import { ModuleDict, Weight } from "../containers.js";
@@ -83,9 +83,6 @@ export class LoraLayer extends AdapterLayer {
         dilations: k.dilations,
       });
       y = conv(h, b);
-      // A patch embedding returns tokens [B, N, D]: flatten the grid as it does.
-      if (base.rank === 3 && y.rank > 3)
-        y = transpose(reshape(y, [y.shape[0] as number, y.shape[1] as number, -1]), [0, 2, 1]);
     }
     return mul(y, s.scaling);
   }

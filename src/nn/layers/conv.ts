@@ -35,7 +35,11 @@ export class Conv extends Module {
   }
 }
 
-/** Patchify + project: Conv with stride = kernel = patch, then [B, D, grid…] → [B, N, D]. */
+/**
+ * Patchify + project: a Conv with stride = kernel = patch. Its forward keeps the convolution's
+ * layout [B, D, grid…], so that an adapter wrapping it (LoRA on the patch embedding) sees a plain
+ * convolution; the owning model turns the result into tokens with `patchTokens`.
+ */
 export class PatchEmbed extends Conv {
   constructor(
     inChannels: number,
@@ -44,17 +48,17 @@ export class PatchEmbed extends Conv {
   ) {
     super(inChannels, dim, patch, { stride: patch });
   }
+}
 
-  /** Patch grid of an input's spatial size (trailing pixels that do not fill a patch are dropped). */
-  grid(spatial: readonly number[]): number[] {
-    return spatial.map((s, i) => Math.floor(s / (this.patch[i] as number)));
-  }
+/** Patch grid of an input's spatial size (trailing pixels that do not fill a patch are dropped). */
+export function patchGrid(spatial: readonly number[], patch: readonly number[]): number[] {
+  return spatial.map((s, i) => Math.floor(s / (patch[i] as number)));
+}
 
-  override forward(ctx: BuildContext, x: Value): Value {
-    const y = super.forward(ctx, x);
-    const [b, d] = y.shape as [number, number];
-    return transpose(reshape(y, [b, d, -1]), [0, 2, 1]);
-  }
+/** [B, D, grid…] → [B, N, D] tokens, N = the grid's size, in row-major grid order. */
+export function patchTokens(y: Value): Value {
+  const [b, d] = y.shape as [number, number];
+  return transpose(reshape(y, [b, d, -1]), [0, 2, 1]);
 }
 
 /** A lookup table `weight` [num, dim] (torch.nn.Embedding); ViTs read it whole as positions. */

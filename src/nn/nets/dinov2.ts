@@ -3,7 +3,7 @@
 import { add, concat, expand, reshape, slice, type Value } from "../../engine/index.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
-import { PatchEmbed } from "../layers/conv.js";
+import { PatchEmbed, patchGrid, patchTokens } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
 import { interpolateGrid } from "../layers/posembed.js";
 import { type BuildContext, Container, Module, Parameter } from "../module.js";
@@ -30,7 +30,9 @@ class Dinov2Embeddings extends Module {
   readonly cls_token: Parameter;
   readonly mask_token: Parameter | undefined;
   readonly position_embeddings: Parameter;
-  readonly patch: PatchEmbed;
+  /** Patch size per axis. The patch embedding itself is called by its path, never through a
+   * field, so an adapter that replaces it (LoRA on its convolution) is the one that runs. */
+  readonly patchSize: readonly number[];
   readonly grid: number;
 
   constructor(c: Dinov2Config) {
@@ -45,15 +47,16 @@ class Dinov2Embeddings extends Module {
       new Parameter([1, n, d], lazyNormal(n * d, 0.02)),
     );
     const pe = this.addModule("patch_embeddings", new Container());
-    this.patch = pe.add("projection", new PatchEmbed(c.num_channels, d, [c.patch_size, c.patch_size]));
+    this.patchSize = [c.patch_size, c.patch_size];
+    pe.add("projection", new PatchEmbed(c.num_channels, d, this.patchSize));
   }
 
   forward(ctx: BuildContext, pixels: Value): Value {
     const [b, , h, w] = pixels.shape as [number, number, number, number];
     const d = this.cls_token.shape[2] as number;
-    const patches = this.patch.forward(ctx, pixels);
+    const patches = patchTokens(this.getModule("patch_embeddings.projection").forward(ctx, pixels));
     const x = concat([expand(ctx.param(this.cls_token), [b, 1, d]), patches], 1);
-    const [gh, gw] = this.patch.grid([h, w]) as [number, number];
+    const [gh, gw] = patchGrid([h, w], this.patchSize) as [number, number];
     let pos = ctx.param(this.position_embeddings);
     const n0 = this.grid * this.grid;
     // transformers keeps the table as is only when the patch count matches and the input is square.

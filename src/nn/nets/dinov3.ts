@@ -3,7 +3,7 @@
 import { concat, expand, type Value } from "../../engine/index.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
-import { PatchEmbed } from "../layers/conv.js";
+import { PatchEmbed, patchGrid, patchTokens } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
 import { dinov3RopeTables } from "../layers/rope.js";
 import { type BuildContext, Module, Parameter } from "../module.js";
@@ -35,7 +35,9 @@ class Dinov3Embeddings extends Module {
   readonly cls_token: Parameter;
   readonly mask_token: Parameter;
   readonly register_tokens: Parameter;
-  readonly patch: PatchEmbed;
+  /** Patch size per axis. The patch embedding itself is called by its path, never through a
+   * field, so an adapter that replaces it (LoRA on its convolution) is the one that runs. */
+  readonly patchSize: readonly number[];
 
   constructor(c: Dinov3Config) {
     super();
@@ -47,10 +49,8 @@ class Dinov3Embeddings extends Module {
       "register_tokens",
       new Parameter([1, r, d], lazyNormal(r * d, 0.02)),
     );
-    this.patch = this.addModule(
-      "patch_embeddings",
-      new PatchEmbed(c.num_channels, d, [c.patch_size, c.patch_size]),
-    );
+    this.patchSize = [c.patch_size, c.patch_size];
+    this.addModule("patch_embeddings", new PatchEmbed(c.num_channels, d, this.patchSize));
   }
 
   forward(ctx: BuildContext, pixels: Value): Value {
@@ -59,7 +59,7 @@ class Dinov3Embeddings extends Module {
     const parts = [expand(ctx.param(this.cls_token), [b, 1, d])];
     const r = this.register_tokens.shape[1] as number;
     if (r > 0) parts.push(expand(ctx.param(this.register_tokens), [b, r, d]));
-    parts.push(this.patch.forward(ctx, pixels));
+    parts.push(patchTokens(this.getModule("patch_embeddings").forward(ctx, pixels)));
     return concat(parts, 1);
   }
 }
@@ -107,7 +107,7 @@ export class Dinov3Model extends VisionBackbone {
 
   embed(ctx: BuildContext, pixels: Value): BackboneOutputs {
     const c = this.config;
-    const [gh, gw] = this.embeddings.patch.grid(pixels.shape.slice(2)) as [number, number];
+    const [gh, gw] = patchGrid(pixels.shape.slice(2), this.embeddings.patchSize) as [number, number];
     const t = dinov3RopeTables(gh, gw, c.hidden_size / c.num_attention_heads, c.rope_theta);
     const cos = ctx.graph.constant(t.cos, t.shape);
     const sin = ctx.graph.constant(t.sin, t.shape);

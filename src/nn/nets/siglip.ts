@@ -6,7 +6,7 @@ import { add, expand, reduceMean, reshape, type Value } from "../../engine/index
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
 import { TorchMultiheadAttention } from "../layers/attention.js";
-import { Embedding, PatchEmbed } from "../layers/conv.js";
+import { Embedding, PatchEmbed, patchGrid, patchTokens } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
 import { Mlp } from "../layers/mlp.js";
 import { interpolateGrid } from "../layers/posembed.js";
@@ -28,24 +28,24 @@ export interface SiglipVisionConfig {
 }
 
 class SiglipEmbeddings extends Module {
-  readonly patch: PatchEmbed;
+  /** Patch size per axis. The patch embedding itself is called by its path, never through a
+   * field, so an adapter that replaces it (LoRA on its convolution) is the one that runs. */
+  readonly patchSize: readonly number[];
   readonly position: Embedding;
   readonly grid: number;
 
   constructor(c: SiglipVisionConfig) {
     super();
     this.grid = Math.floor(c.image_size / c.patch_size);
-    this.patch = this.addModule(
-      "patch_embedding",
-      new PatchEmbed(c.num_channels, c.hidden_size, [c.patch_size, c.patch_size]),
-    );
+    this.patchSize = [c.patch_size, c.patch_size];
+    this.addModule("patch_embedding", new PatchEmbed(c.num_channels, c.hidden_size, this.patchSize));
     this.position = this.addModule("position_embedding", new Embedding(this.grid * this.grid, c.hidden_size));
   }
 
   forward(ctx: BuildContext, pixels: Value): Value {
     const [, , h, w] = pixels.shape as [number, number, number, number];
-    const x = this.patch.forward(ctx, pixels);
-    const [gh, gw] = this.patch.grid([h, w]) as [number, number];
+    const x = patchTokens(this.getModule("patch_embedding").forward(ctx, pixels));
+    const [gh, gw] = patchGrid([h, w], this.patchSize) as [number, number];
     let pos = this.position.forward(ctx);
     if (!(gh * gw === this.grid * this.grid && h === w)) {
       pos = interpolateGrid(pos, this.grid, this.grid, gh, gw);

@@ -3,7 +3,7 @@
 import { add, concat, expand, type Value } from "../../engine/index.js";
 import { lazyNormal } from "../init.js";
 import type { Activation } from "../layers/activation.js";
-import { PatchEmbed } from "../layers/conv.js";
+import { PatchEmbed, patchGrid, patchTokens } from "../layers/conv.js";
 import { LayerNorm } from "../layers/layernorm.js";
 import { sincosTable } from "../layers/posembed.js";
 import { type BuildContext, Parameter } from "../module.js";
@@ -28,7 +28,9 @@ export class Vit3d extends VisionBackbone {
   readonly hiddenSize: number;
   readonly numChannels: number;
   readonly cls_token: Parameter;
-  readonly patch: PatchEmbed;
+  /** Patch size per axis. The patch embedding itself is called by its path, never through a
+   * field, so an adapter that replaces it (LoRA on its convolution) is the one that runs. */
+  readonly patchSize: readonly number[];
   readonly blocks: VitBlocks;
 
   constructor(readonly config: Vit3dConfig) {
@@ -38,7 +40,8 @@ export class Vit3d extends VisionBackbone {
     this.hiddenSize = d;
     this.numChannels = c.in_channels;
     this.cls_token = this.addParam("cls_token", new Parameter([1, 1, d], lazyNormal(d, 0.02)));
-    this.patch = this.addModule("patch_embed", new PatchEmbed(c.in_channels, d, c.patch_size));
+    this.patchSize = [...c.patch_size];
+    this.addModule("patch_embed", new PatchEmbed(c.in_channels, d, this.patchSize));
     this.blocks = this.addModule(
       "blocks",
       new VitBlocks(c.num_hidden_layers, {
@@ -56,9 +59,12 @@ export class Vit3d extends VisionBackbone {
   embed(ctx: BuildContext, volume: Value): BackboneOutputs {
     const b = volume.shape[0] as number;
     const d = this.hiddenSize;
-    const grid = this.patch.grid(volume.shape.slice(2));
+    const grid = patchGrid(volume.shape.slice(2), this.patchSize);
     const n = grid.reduce((p, q) => p * q, 1);
-    const patches = add(this.patch.forward(ctx, volume), ctx.graph.constant(sincosTable(d, grid), [1, n, d]));
+    const patches = add(
+      patchTokens(this.getModule("patch_embed").forward(ctx, volume)),
+      ctx.graph.constant(sincosTable(d, grid), [1, n, d]),
+    );
     const x = this.blocks.forward(ctx, concat([expand(ctx.param(this.cls_token), [b, 1, d]), patches], 1));
     const last = this.getModule("norm").forward(ctx, x);
     return { lastHiddenState: last, poolerOutput: firstToken(last) };
