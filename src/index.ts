@@ -42,9 +42,11 @@ export {
 } from "./io/safetensors/index.js";
 export * as nn from "./nn/index.js";
 export * from "./phantom/index.js";
+export * as pipelines from "./pipelines/index.js";
+export { loadTaskModel, predictScan, readTaskConfig, runTask } from "./pipelines/index.js";
 export { mixKey, Rng } from "./random/index.js";
 export * as tasks from "./tasks/index.js";
-export { loadTaskModel, predictScan, readTaskConfig, runTask, TINY_BACKBONES } from "./tasks/index.js";
+export { TINY_BACKBONES } from "./tasks/index.js";
 export * as train from "./train/index.js";
 export {
   loadTrainConfig,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { engine, nn, train as T, tasks } from "../../src/index.js";
+import { engine, nn, pipelines, train as T, tasks } from "../../src/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -90,7 +90,7 @@ try {
       train: { epochs: 2, batchSize: batch, earlyStopping: { patience: 0 } },
     });
     const r = await T.train(
-      tasks.anyMc3dTrainable(built.model, { loadBalanceWeight: built.loadBalanceWeight }),
+      pipelines.anyMc3dTrainable(built.model, { loadBalanceWeight: built.loadBalanceWeight }),
       data,
       cfg,
       { progress: null },

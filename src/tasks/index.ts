@@ -1,10 +1,9 @@
-// Task models built on the backbones and adapters: the AnyMC3D slice-wise classifier.
+// Task models built on the backbones and adapters: the AnyMC3D slice-wise classifier. Running
+// them on data (config → run folder, predict) lives in src/pipelines.
 export {
   AnyMc3d,
   type AnyMc3dOptions,
   type AnyMc3dOutputs,
-  type AnyMc3dTrainableOptions,
-  anyMc3dTrainable,
   type ViewFusion,
 } from "./classification/anymc3d.js";
 export {
@@ -15,16 +14,6 @@ export {
   TINY_BACKBONES,
   taskModelConfig,
 } from "./classification/build.js";
-export {
-  buildForConfig,
-  describeTask,
-  readTaskConfig,
-  runTask,
-  savePlugin,
-  setupTask,
-  type TaskRun,
-  type TaskSetup,
-} from "./classification/job.js";
 export {
   AttentionPool,
   attentionPool,
@@ -39,9 +28,3 @@ export {
   slicePool,
   truncNormal,
 } from "./classification/pooling.js";
-export {
-  type LoadedTaskModel,
-  loadTaskModel,
-  type Prediction,
-  predictScan,
-} from "./classification/predict.js";

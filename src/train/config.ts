@@ -6,10 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { type FieldSpec, resolve } from "../config/schema.js";
 import { augmentConfig } from "../data/augment.js";
 import { preprocessConfig } from "../data/config.js";
 import { InputError } from "../errors.js";
-import { type FieldSpec, resolve } from "./schema.js";
 import type { GroupSpec } from "./trainable.js";
 
 export interface LossConfig {

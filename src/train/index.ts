@@ -1,4 +1,6 @@
 // The trainer: model-agnostic loop, losses, checkpoints, resume, run folders, config.
+
+export type { FieldSpec } from "../config/schema.js";
 export {
   type EpochRecord,
   findCheckpoint,
@@ -27,7 +29,6 @@ export { type ArraySet, memoryData } from "./memory-data.js";
 export { type ModuleTrainableOptions, moduleTrainable } from "./module-trainable.js";
 export { duration, Progress, type ProgressSink } from "./progress.js";
 export { RunDir } from "./run-dir.js";
-export type { FieldSpec } from "./schema.js";
 export type {
   BatchTensor,
   EpochContext,

@@ -9,13 +9,10 @@
  * (`pool.<view>.query` for attention) and `head` — the names the trainer's default optimizer
  * groups select (adapters / head and query).
  */
-import { loadBalanceLoss } from "../../adapt/molre/router.js";
 import { concat, reduceMean, reshape, type Value } from "../../engine/index.js";
 import { Linear } from "../../nn/layers/linear.js";
 import { type BuildContext, Container, Module } from "../../nn/module.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
-import { moduleTrainable } from "../../train/module-trainable.js";
-import type { Trainable } from "../../train/trainable.js";
 import type { Plane } from "../../volume/slices.js";
 import { type PoolingKind, type SlicePool, slicePool } from "./pooling.js";
 
@@ -103,26 +100,4 @@ export class AnyMc3d extends Module {
   forward(ctx: BuildContext, stack: Value): Value {
     return this.classify(ctx, { [this.views[0] as string]: stack }).logits;
   }
-}
-
-export interface AnyMc3dTrainableOptions {
-  describe?: Record<string, unknown>;
-  /** MoLRE's Switch-style load-balancing loss weight, added while training (0 or absent: none). */
-  loadBalanceWeight?: number;
-}
-
-/**
- * The model as the trainer's Trainable: every trainable Parameter (after `applyMethod`) by path,
- * logits from `classify`, the batch inputs named by view.
- */
-export function anyMc3dTrainable(model: AnyMc3d, opts: AnyMc3dTrainableOptions = {}): Trainable {
-  const w = opts.loadBalanceWeight ?? 0;
-  return moduleTrainable(model, {
-    forward: (ctx, inputs) => {
-      const logits = model.classify(ctx, inputs).logits;
-      const aux = ctx.training && w > 0 ? loadBalanceLoss(ctx.graph, w) : undefined;
-      return aux ? { logits, aux } : { logits };
-    },
-    ...(opts.describe ? { describe: opts.describe } : {}),
-  });
 }

@@ -6,13 +6,13 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { applyMethod, type ParamSummary } from "../../adapt/index.js";
+import { type FieldSpec, resolve } from "../../config/schema.js";
 import { InputError } from "../../errors.js";
 import { backboneSpec } from "../../nn/checkpoints/configs.js";
 import { buildBackbone, loadBackbone } from "../../nn/checkpoints/hf.js";
 import { normalInit, resetInitSeed } from "../../nn/init.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
 import { KNOWN_BACKBONES } from "../../nn/zoo.js";
-import { type FieldSpec, resolve } from "../../train/schema.js";
 import type { Plane } from "../../volume/slices.js";
 import { AnyMc3d, type ViewFusion } from "./anymc3d.js";
 import { POOLING_KINDS, type PoolingKind } from "./pooling.js";

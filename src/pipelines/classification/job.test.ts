@@ -12,9 +12,9 @@ import { BuildContext } from "../../nn/module.js";
 import { generateHeadCtSet } from "../../phantom/index.js";
 import { readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import { trainConfig } from "../../train/config.js";
-import { anyMc3dTrainable } from "./anymc3d.js";
 import { buildForConfig, runTask } from "./job.js";
 import { loadTaskModel, predictScan } from "./predict.js";
+import { anyMc3dTrainable } from "./trainable.js";
 
 let dir = "";
 let manifest = "";

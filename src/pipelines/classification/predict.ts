@@ -9,13 +9,13 @@ import { loadImage, preprocessImages } from "../../data/pipeline.js";
 import { compile, Graph, sigmoid, type Value } from "../../engine/index.js";
 import { InputError } from "../../errors.js";
 import { BuildContext } from "../../nn/module.js";
+import type { AnyMc3d } from "../../tasks/classification/anymc3d.js";
+import type { BuiltTaskModel } from "../../tasks/classification/build.js";
 import { findCheckpoint, readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import type { TrainConfig } from "../../train/config.js";
 import { RunDir } from "../../train/run-dir.js";
-import type { AnyMc3d } from "./anymc3d.js";
-import { anyMc3dTrainable } from "./anymc3d.js";
-import type { BuiltTaskModel } from "./build.js";
 import { buildForConfig } from "./job.js";
+import { anyMc3dTrainable } from "./trainable.js";
 
 export interface LoadedTaskModel {
   runDir: string;

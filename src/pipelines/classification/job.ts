@@ -10,6 +10,13 @@ import { channelsPerImage, type PreprocessConfig } from "../../data/config.js";
 import { readManifest } from "../../data/manifest.js";
 import { casesIn, resolveSplits, type SplitOptions } from "../../data/splits.js";
 import { InputError } from "../../errors.js";
+import type { AnyMc3d } from "../../tasks/classification/anymc3d.js";
+import {
+  type BuiltTaskModel,
+  buildTaskModel,
+  isKnownBackbone,
+  taskModelConfig,
+} from "../../tasks/classification/build.js";
 import { findCheckpoint, readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import { loadTrainConfig, type TrainConfig } from "../../train/config.js";
 import { loaderData } from "../../train/loader-data.js";
@@ -17,9 +24,7 @@ import { RunDir } from "../../train/run-dir.js";
 import type { TrainData } from "../../train/trainable.js";
 import { resume, type TrainOptions, type TrainResult, train } from "../../train/trainer.js";
 import type { Plane } from "../../volume/slices.js";
-import type { AnyMc3d } from "./anymc3d.js";
-import { anyMc3dTrainable } from "./anymc3d.js";
-import { type BuiltTaskModel, buildTaskModel, isKnownBackbone, taskModelConfig } from "./build.js";
+import { anyMc3dTrainable } from "./trainable.js";
 
 export interface TaskSetup {
   config: TrainConfig;

@@ -1,0 +1,22 @@
+// Jobs that tie the layers together: a config file → data, task model, trainer, run folder;
+// a run folder → predictions. The CLI's train and predict commands are thin shells over these.
+export {
+  buildForConfig,
+  describeTask,
+  readTaskConfig,
+  runTask,
+  savePlugin,
+  setupTask,
+  type TaskRun,
+  type TaskSetup,
+} from "./classification/job.js";
+export {
+  type LoadedTaskModel,
+  loadTaskModel,
+  type Prediction,
+  predictScan,
+} from "./classification/predict.js";
+export {
+  type AnyMc3dTrainableOptions,
+  anyMc3dTrainable,
+} from "./classification/trainable.js";
