@@ -45,6 +45,14 @@ export * from "./phantom/index.js";
 export * as pipelines from "./pipelines/index.js";
 export { loadTaskModel, predictScan, readTaskConfig, runTask } from "./pipelines/index.js";
 export { mixKey, Rng } from "./random/index.js";
+export * as report from "./report/index.js";
+export {
+  type BenchResults,
+  type BenchRun,
+  type BenchSummaryRow,
+  parseBenchResults,
+  readBenchResults,
+} from "./report/index.js";
 export * as tasks from "./tasks/index.js";
 export { TINY_BACKBONES } from "./tasks/index.js";
 export * as train from "./train/index.js";
