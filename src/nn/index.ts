@@ -21,9 +21,11 @@ export { lazyNormal, normalInit, resetInitSeed } from "./init.js";
 export { type Activation, activate } from "./layers/activation.js";
 export {
   applyRope,
+  attentionProbs,
   MultiHeadAttention,
   mergeHeads,
   scaledDotProductAttention,
+  selfAttentionProbs,
   splitHeads,
   TorchMultiheadAttention,
 } from "./layers/attention.js";
@@ -41,4 +43,11 @@ export { type Dinov2Config, Dinov2Model } from "./nets/dinov2.js";
 export { type Dinov3Config, Dinov3Model } from "./nets/dinov3.js";
 export { type SiglipVisionConfig, SiglipVisionModel } from "./nets/siglip.js";
 export { Vit3d, type Vit3dConfig } from "./nets/vit3d.js";
-export { type AdapterBudget, adapterBudget, KNOWN_BACKBONES, type KnownBackbone } from "./zoo.js";
+export {
+  type AdapterBudget,
+  adapterBudget,
+  DEMO_VIT_CONFIG,
+  KNOWN_BACKBONES,
+  type KnownBackbone,
+  shippedModelDir,
+} from "./zoo.js";

@@ -1,5 +1,8 @@
 // The architectures medadapt knows by name, with the configs of their published checkpoints
 // (from the config.json files on the Hugging Face Hub), and adapter budgets counted from shapes.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { backboneSpec } from "./checkpoints/configs.js";
 import { buildBackbone } from "./checkpoints/hf.js";
 import { MultiHeadAttention } from "./layers/attention.js";
@@ -15,6 +18,8 @@ export interface KnownBackbone {
   /** Input the parameter count refers to. */
   input: string;
   build: () => VisionBackbone;
+  /** A Hugging Face folder shipped with the package holding this backbone's trained weights. */
+  dir?: string;
 }
 
 const hf = (json: Record<string, unknown>) => () => buildBackbone(backboneSpec(json, "<built-in config>"));
@@ -59,7 +64,58 @@ const siglip = (
     vision_use_head: head,
   });
 
+/**
+ * The installed package's root: the nearest folder above this file whose package.json is
+ * medadapt's, so shipped models resolve the same from dist/, a test build or node_modules.
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name === "medadapt") return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+/** Folder of a model shipped under the package's `models/`. */
+export function shippedModelDir(name: string): string {
+  return join(packageRoot(), "models", name);
+}
+
+/**
+ * The demo's backbone (`models/demo-vit/`, MAE-pretrained on phantom head CT slices): DINOv2
+ * layout, 64² input of the three CT windows, patch 8, width 96, 4 layers.
+ */
+export const DEMO_VIT_CONFIG = {
+  model_type: "dinov2",
+  hidden_size: 96,
+  num_hidden_layers: 4,
+  num_attention_heads: 3,
+  mlp_ratio: 4,
+  image_size: 64,
+  patch_size: 8,
+  num_channels: 3,
+  qkv_bias: true,
+  layerscale_value: 1,
+} as const;
+
 export const KNOWN_BACKBONES: readonly KnownBackbone[] = [
+  {
+    name: "medadapt-demo-vit",
+    source: "medadapt (MAE on phantom head CT slices, models/demo-vit)",
+    arch: "dinov2",
+    input: "3×64² CT windows (patch 8)",
+    build: hf(DEMO_VIT_CONFIG),
+    dir: shippedModelDir("demo-vit"),
+  },
   {
     name: "dinov2-small",
     source: "facebook/dinov2-small",

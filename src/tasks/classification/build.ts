@@ -143,11 +143,17 @@ async function makeBackbone(
       );
     return { backbone: (await loadBackbone(dir)).model, pretrained: true };
   }
+  const known = KNOWN_BACKBONES.find((b) => b.name === c.backbone);
+  // A zoo name with weights shipped in the package (medadapt-demo-vit) loads them.
+  if (known?.dir) {
+    if (!existsSync(join(known.dir, "config.json")))
+      throw new InputError(`model.backbone "${c.backbone}": shipped weights missing`, known.dir);
+    return { backbone: (await loadBackbone(known.dir)).model, pretrained: true };
+  }
   // Random weights drawn from the run's seed: a resumed run or a prediction rebuilds them exactly.
   resetInitSeed(o.seed + 1);
   let backbone: VisionBackbone;
   const tiny = TINY_BACKBONES[c.backbone];
-  const known = KNOWN_BACKBONES.find((b) => b.name === c.backbone);
   if (tiny) {
     backbone = buildBackbone(
       backboneSpec(
