@@ -5,6 +5,7 @@
 import {
   add,
   concat,
+  type Graph,
   gemm,
   matmul,
   mul,
@@ -38,11 +39,25 @@ export function mergeHeads(x: Value): Value {
   return reshape(transpose(x, [0, 2, 1, 3]), [b, t, h * d]);
 }
 
+/** softmax(q·kᵀ/√d) on [B, H, T, d] tensors: [B, H, Tq, Tk], each row summing to 1 over keys. */
+export function attentionProbs(q: Value, k: Value): Value {
+  const d = q.shape[q.rank - 1] as number;
+  return softmax(mul(matmul(q, transposeLast2(k)), 1 / Math.sqrt(d)), -1);
+}
+
 /** softmax(q·kᵀ/√d)·v on [B, H, T, d] tensors. */
 export function scaledDotProductAttention(q: Value, k: Value, v: Value): Value {
-  const d = q.shape[q.rank - 1] as number;
-  const scores = mul(matmul(q, transposeLast2(k)), 1 / Math.sqrt(d));
-  return matmul(softmax(scores, -1), v);
+  return matmul(attentionProbs(q, k), v);
+}
+
+// Self-attention probabilities of every MultiHeadAttention built into a graph, in build order
+// (so the last block's come last): heat maps and attention rollout read them as extra outputs.
+// Recording adds no node; an output nobody asks for costs nothing.
+const attentionRecords = new WeakMap<Graph, Value[]>();
+
+/** The [B, H, T, T] attention probabilities of each self-attention layer built into `graph`. */
+export function selfAttentionProbs(graph: Graph): Value[] {
+  return [...(attentionRecords.get(graph) ?? [])];
 }
 
 /** x·cos + rotate_half(x)·sin on the last `cos.shape[0]` tokens of x [B, H, T, d]. */
@@ -124,7 +139,11 @@ export class MultiHeadAttention extends Module {
       qh = applyRope(qh, { cos, sin });
       kh = applyRope(kh, { cos, sin });
     }
-    const o = mergeHeads(scaledDotProductAttention(qh, kh, splitHeads(v, this.heads)));
+    const probs = attentionProbs(qh, kh);
+    const list = attentionRecords.get(probs.graph) ?? [];
+    attentionRecords.set(probs.graph, list);
+    list.push(probs);
+    const o = mergeHeads(matmul(probs, splitHeads(v, this.heads)));
     return this.getModule(this.names.o).forward(ctx, o);
   }
 }
