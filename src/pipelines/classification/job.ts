@@ -3,13 +3,14 @@
  * (src/data), the AnyMC3D model (build.ts), the trainer and its run folder (src/train).
  */
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { type ParamSummary, saveAdapter } from "../../adapt/index.js";
 import type { AugmentConfig } from "../../data/augment.js";
 import { channelsPerImage, type PreprocessConfig } from "../../data/config.js";
 import { readManifest } from "../../data/manifest.js";
 import { casesIn, resolveSplits, type SplitOptions } from "../../data/splits.js";
 import { InputError } from "../../errors.js";
+import { writeFileAtomic } from "../../io/atomic.js";
 import type { AnyMc3d } from "../../tasks/classification/anymc3d.js";
 import {
   type BuiltTaskModel,
@@ -146,7 +147,9 @@ export interface TaskRun {
   result: TrainResult;
 }
 
-/** Trains a new run (`config.runDir`), or continues the one in `resumeDir` with its stored config. */
+/** The task description next to the plugin's adapter files (describeTask + epoch). */
+export const PLUGIN_TASK_FILE = "task.json";
+
 /**
  * Writes the task plugin (adapter tensors, query and head) with the best checkpoint's weights in
  * PEFT's folder layout: `RUN_DIR/plugin/adapter_config.json` + `adapter_model.safetensors`.
@@ -158,9 +161,16 @@ export async function savePlugin(setup: TaskSetup, runDir: string): Promise<stri
   restoreParams(anyMc3dTrainable(setup.built.model).params(), ck.params, ck.dir);
   const out = join(runDir, "plugin");
   await saveAdapter(setup.built.model, out);
+  // What predict needs besides the adapter and the run's config.json: the findings (the manifest's
+  // label columns at training time), images per case, and which epoch the weights are from.
+  await writeFileAtomic(
+    join(out, PLUGIN_TASK_FILE),
+    `${JSON.stringify({ ...describeTask(setup), epoch: ck.state.epochsDone, checkpoint: basename(ck.dir) }, null, 2)}\n`,
+  );
   return out;
 }
 
+/** Trains a new run (`config.runDir`), or continues the one in `resumeDir` with its stored config. */
 export async function runTask(
   config: TrainConfig | { resumeDir: string },
   opts: TrainOptions = {},
