@@ -15,6 +15,7 @@ export {
   readPreprocessing,
   targetSize,
 } from "./checkpoints/preprocess.js";
+export { type SaveBackboneOptions, saveBackbone } from "./checkpoints/save.js";
 export { type Field, readFields, type Schema } from "./checkpoints/schema.js";
 export { compileBackbone, type Embeddings, type EmbedOptions, embedPixels } from "./embed.js";
 export { lazyNormal, normalInit, resetInitSeed } from "./init.js";

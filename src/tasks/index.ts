@@ -28,3 +28,4 @@ export {
   slicePool,
   truncNormal,
 } from "./classification/pooling.js";
+export * as pretraining from "./pretraining/index.js";
