@@ -5,6 +5,7 @@ import { injectMolre, molreTensors } from "./model.js";
 
 export {
   MOLRE_DEFAULT_TARGETS,
+  MOLRE_LITE,
   type MolreConfig,
   molreConfigFrom,
   molreConfigJson,

@@ -1,11 +1,23 @@
-// MolreLayer wraps a Linear with K low-rank experts and a soft router (METHODS.md §1):
-// h = W0 x + Σ_k g_k (α/r) B_k A_k x,  g = softmax(W_g · pool(x) / τ).
-// Computed as (α/r) · [B_1 … B_K] · (g ⊗ [A_1; …; A_K] x): two matmuls whatever K is, and for
-// K = 1 (g ≡ 1) exactly LoRA's operations.
-import { concat, matmul, mul, reshape, transposeLast2, unsqueeze, type Value } from "../../engine/index.js";
+// MolreLayer wraps a Linear or a 2D/3D convolution (the patch embedding) with K low-rank experts
+// and a soft router (METHODS.md §1): h = W0 x + Σ_k g_k (α/r) B_k A_k x, g = softmax(W_g · pool(x) / τ).
+// Computed as (α/r) · [B_1 … B_K] · (g ⊗ [A_1; …; A_K] x): two matmuls (or two convolutions)
+// whatever K is, and for K = 1 (g ≡ 1) exactly LoRA's operations. On a convolution each expert is
+// LoRA's conv pair — A_k an r-channel convolution with the base kernel, stride, padding and
+// dilation, B_k a 1×1 convolution — and the router sees the input averaged over its spatial axes.
+import {
+  concat,
+  conv,
+  matmul,
+  mul,
+  reduceMean,
+  reshape,
+  transposeLast2,
+  unsqueeze,
+  type Value,
+} from "../../engine/index.js";
 import { InputError } from "../../errors.js";
-import type { BuildContext, Linear, Parameter } from "../../nn/index.js";
-import { AdapterLayer, dropout } from "../base.js";
+import type { BuildContext, Module, Parameter } from "../../nn/index.js";
+import { AdapterLayer, type BaseKind, dropout } from "../base.js";
 import { ModuleDict, Weight } from "../containers.js";
 import { kaimingUniform, seedFor } from "../init.js";
 import { lowRankProduct } from "../lora/layer.js";
@@ -28,25 +40,49 @@ export class MolreLayer extends AdapterLayer {
   readonly molreB = this.addModule("molre_B", new ModuleDict<ModuleDict<Weight>>());
   readonly router = this.addModule("molre_router", new ModuleDict<Weight>());
   readonly settings = new Map<string, MolreAdapterSettings & { scaling: number }>();
+  /** d_in (a convolution's input channels). */
   readonly inFeatures: number;
+  /** d_out (a convolution's output channels). */
   readonly outFeatures: number;
 
-  constructor(base: Linear, path: string) {
+  constructor(
+    base: Module,
+    readonly kind: BaseKind,
+    path: string,
+  ) {
     super(base, path);
-    this.inFeatures = base.inFeatures;
-    this.outFeatures = base.outFeatures;
+    if (kind.kind === "conv" && kind.groups !== 1)
+      throw new InputError(`${path}: MoLRE on a grouped convolution is not supported`);
+    this.inFeatures = kind.kind === "linear" ? kind.inFeatures : kind.inChannels;
+    this.outFeatures = kind.kind === "linear" ? kind.outFeatures : kind.outChannels;
   }
 
+  /** Shapes of one expert's A and B: [r, d_in] / [d_out, r], or [r, C_in, …kernel] / [C_out, r, 1…]. */
+  private expertShapes(r: number): [number[], number[]] {
+    const k = this.kind;
+    if (k.kind === "linear")
+      return [
+        [r, k.inFeatures],
+        [k.outFeatures, r],
+      ];
+    return [
+      [r, k.inChannels, ...k.kernel],
+      [k.outChannels, r, ...k.kernel.map(() => 1)],
+    ];
+  }
+
+  /** Adds adapter `name`; returns the number of parameters added: K·(|A| + |B|) + K·d_in. */
   addAdapter(name: string, s: MolreAdapterSettings): number {
-    const [din, dout, r, k] = [this.inFeatures, this.outFeatures, s.r, s.numExperts];
+    const [din, k] = [this.inFeatures, s.numExperts];
+    const [aShape, bShape] = this.expertShapes(s.r);
     const as = new ModuleDict<Weight>();
     const bs = new ModuleDict<Weight>();
     const seed = seedFor(s.seed, `${this.path}.${name}`);
     for (let e = 0; e < k; e++) {
-      as.set(String(e), new Weight([r, din], kaimingUniform([r, din], seed + 3 * e)));
+      as.set(String(e), new Weight(aShape, kaimingUniform(aShape, seed + 3 * e)));
       bs.set(
         String(e),
-        new Weight([dout, r], s.init === "random" ? kaimingUniform([dout, r], seed + 3 * e + 1) : undefined),
+        new Weight(bShape, s.init === "random" ? kaimingUniform(bShape, seed + 3 * e + 1) : undefined),
       );
     }
     this.molreA.set(name, as);
@@ -57,7 +93,8 @@ export class MolreLayer extends AdapterLayer {
       new Weight([k, din], s.init === "random" ? kaimingUniform([k, din], seed - 1) : undefined),
     );
     this.settings.set(name, { ...s, scaling: s.alpha / s.r });
-    return k * (r * din + dout * r) + k * din;
+    const size = (sh: number[]) => sh.reduce((a, b) => a * b, 1);
+    return k * (size(aShape) + size(bShape)) + k * din;
   }
 
   adapterNames(): string[] {
@@ -96,6 +133,7 @@ export class MolreLayer extends AdapterLayer {
     ); // [d_out, K·r]
     const wg = ctx.param((this.router.get(name) as Weight).weight);
     const xd = dropout(ctx, x, s.dropout, `${this.path}.molre_dropout.${name}`);
+    if (this.kind.kind === "conv") return mul(this.convDelta(x, xd, a, b, wg, s, name), s.scaling);
     const lead = x.shape.slice(0, -1);
     const x2 = xd.rank === 2 ? xd : reshape(xd, [-1, din]);
     const h = reshape(matmul(x2, transposeLast2(a)), [...lead, k, r]);
@@ -105,6 +143,35 @@ export class MolreLayer extends AdapterLayer {
     const y2 = matmul(hg, transposeLast2(b));
     const y = x.rank === 2 ? y2 : reshape(y2, [...lead, dout]);
     return mul(y, s.scaling);
+  }
+
+  /**
+   * x [B, C_in, …spatial]: h = conv(x; [A_1; …; A_K]) [B, K·r, …out], scaled per sample by its
+   * gates g [B, K] (router on x averaged over the spatial axes, without dropout), then the 1×1
+   * convolution [B_1 … B_K].
+   */
+  private convDelta(
+    x: Value,
+    xd: Value,
+    a: Value,
+    b: Value,
+    wg: Value,
+    s: MolreAdapterSettings,
+    adapter: string,
+  ): Value {
+    const k = this.kind as Extract<BaseKind, { kind: "conv" }>;
+    const [bsz] = x.shape as [number];
+    const h = conv(xd, a, undefined, { strides: k.strides, pads: k.pads, dilations: k.dilations });
+    const out = h.shape.slice(2);
+    const pooled = reduceMean(
+      x,
+      x.shape.slice(2).map((_, i) => i + 2),
+    ); // [B, C_in]
+    const g = routerGates(pooled, wg, "token", s.temperature); // [B, K]: one gate vector per sample
+    recordGates(this.path, adapter, g);
+    const ones = out.map(() => 1);
+    const hg = mul(reshape(h, [bsz, s.numExperts, s.r, ...out]), reshape(g, [bsz, s.numExperts, 1, ...ones]));
+    return conv(reshape(hg, [bsz, s.numExperts * s.r, ...out]), b);
   }
 
   /** Only a single expert (g ≡ 1) is input-independent and can be merged. */
@@ -117,7 +184,8 @@ export class MolreLayer extends AdapterLayer {
       );
     const a = this.expert(this.molreA, name, 0).weight.data;
     const b = this.expert(this.molreB, name, 0).weight.data;
-    return lowRankProduct(b, a, this.outFeatures, s.r, this.inFeatures, s.scaling);
+    // A conv's A is [r, C_in·∏kernel] flattened: the product has the base kernel's layout.
+    return lowRankProduct(b, a, this.outFeatures, s.r, a.length / s.r, s.scaling);
   }
 
   protected dropAdapter(name: string): void {

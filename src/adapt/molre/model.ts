@@ -1,5 +1,5 @@
-// MoLRE's tuner: wraps the target Linears of a model in MolreLayers.
-import type { Linear, Module, Parameter } from "../../nn/index.js";
+// MoLRE's tuner: wraps the target Linears and convolutions of a model in MolreLayers.
+import type { Module, Parameter } from "../../nn/index.js";
 import type { ParamSummary } from "../fraction.js";
 import { injectLayers, layerTensors } from "../tuner.js";
 import type { MolreConfig } from "./config.js";
@@ -11,9 +11,9 @@ export function injectMolre(model: Module, c: MolreConfig, name: string): ParamS
     targetModules: c.targetModules,
     modulesToSave: c.modulesToSave,
     excludeModules: c.excludeModules,
-    kinds: ["linear"],
+    kinds: ["linear", "conv"],
     layerClass: MolreLayer,
-    wrap: (base, _kind, path) => new MolreLayer(base as Linear, path),
+    wrap: (base, kind, path) => new MolreLayer(base, kind, path),
     addAdapter: (layer, _kind, n) =>
       layer.addAdapter(n, {
         r: c.r,
