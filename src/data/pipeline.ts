@@ -43,7 +43,11 @@ export interface ModelInput {
   scan: ScanGrid;
 }
 
-/** A mask on the model's grid: [S, H, W] per plane or [D, H, W], nearest-neighbour values. */
+/**
+ * A mask on the model's grid: [S, H, W] per plane or [D, H, W]; label values taken by nearest
+ * neighbour onto the working grid, then shrunk by maximum / enlarged by nearest neighbour to the
+ * model size (resize mode "max"), so small findings survive downsizing.
+ */
 export interface MaskView {
   plane: Plane | "volume";
   shape: number[];
@@ -206,7 +210,10 @@ function concatFlat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** A mask (labels) through the same geometry as the images, nearest-neighbour throughout. */
+/**
+ * A mask (labels) through the same geometry as the images: nearest neighbour onto the working grid,
+ * then resized with "max" (a model pixel is marked when any scan voxel it draws on is).
+ */
 function prepareMask(
   mask: Volume,
   g: Geometry,
@@ -218,7 +225,7 @@ function prepareMask(
     if (view.plane === "volume") {
       const [nx, ny, nz] = m.shape as [number, number, number];
       const [, D, H, W] = view.shape as [number, number, number, number];
-      const data = resizeTensor(m.real(), [nz, ny, nx], [D, H, W], "nearest");
+      const data = resizeTensor(m.real(), [nz, ny, nx], [D, H, W], "max");
       return { plane: "volume", shape: [D, H, W], data };
     }
     const st = sliceStack(m, view.plane);
@@ -226,7 +233,7 @@ function prepareMask(
     return {
       plane: view.plane,
       shape: [S, H, W],
-      data: resizeTensor(st.data, st.shape, [S, H, W], "nearest"),
+      data: resizeTensor(st.data, st.shape, [S, H, W], "max"),
     };
   });
 }

@@ -270,3 +270,37 @@ export function stackView(batch: Batch, view = 0): { data: Float32Array; shape: 
   });
   return { data: out, shape: [batch.cases.length, ...first.shape] };
 }
+
+/**
+ * Mask `name` of view `view` for every case of a batch, as foreground (value > 0 → 1) [B, …mask
+ * shape], and which cases have that mask ([B]: 1 or 0; a case without it gets zeros). Load the
+ * batch with `masks: [name]`.
+ */
+export function stackMask(
+  batch: Batch,
+  name: string,
+  view = 0,
+): { data: Float32Array; shape: number[]; present: Float32Array } {
+  const first = batch.cases.map((c) => c.masks[name]?.[view]).find((m) => m !== undefined);
+  const shape = first
+    ? first.shape
+    : (() => {
+        const v = batch.cases[0]!.input.views[view]!;
+        // Image [S, C, H, W] or [C, D, H, W] → mask [S, H, W] or [D, H, W].
+        return v.plane === "volume" ? v.shape.slice(1) : [v.shape[0]!, ...v.shape.slice(2)];
+      })();
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n * batch.cases.length);
+  const present = new Float32Array(batch.cases.length);
+  batch.cases.forEach((c, i) => {
+    const m = c.masks[name]?.[view];
+    if (!m) return;
+    if (m.shape.join() !== shape.join())
+      throw new InputError(
+        `case '${c.id}' has mask '${name}' of shape [${m.shape.join(", ")}], expected [${shape.join(", ")}]`,
+      );
+    present[i] = 1;
+    for (let q = 0; q < n; q++) data[i * n + q] = m.data[q]! > 0 ? 1 : 0;
+  });
+  return { data, shape: [batch.cases.length, ...shape], present };
+}

@@ -6,8 +6,11 @@
  *   clamped to 0 and the upper neighbour clamped to n − 1, as PyTorch does.
  * - "nearest": PyTorch's "nearest-exact", input index min(floor((o + ½)·n/m), n − 1) — the
  *   same centre alignment as "linear", so masks stay on their images.
+ * - "max" (masks): shrinking, the maximum over every input cell [i, i+1) that overlaps the output
+ *   cell [o·n/m, (o+1)·n/m) — a superset of the taps "linear" gives weight to, so a finding one
+ *   voxel wide that tints an image pixel is still marked in the mask; enlarging, "nearest".
  */
-export type ResizeMode = "linear" | "nearest";
+export type ResizeMode = "linear" | "nearest" | "max";
 
 /** Input coordinate of output index o along an axis resized n → m (before clamping). */
 export function sourceCoordinate(o: number, n: number, m: number): number {
@@ -53,8 +56,9 @@ function resizeAxis(
   const i0 = new Int32Array(m);
   const i1 = new Int32Array(m);
   const w1 = new Float32Array(m);
+  if (mode === "max" && m < n) return maxAxis(data, shape, axis, m);
   for (let o = 0; o < m; o++) {
-    if (mode === "nearest") {
+    if (mode === "nearest" || mode === "max") {
       const k = Math.min(Math.floor((o + 0.5) * (n / m)), n - 1);
       i0[o] = k;
       i1[o] = k;
@@ -89,6 +93,30 @@ function resizeAxis(
       const dst = outBase + o * inner;
       if (w === 0) out.set(data.subarray(a, a + inner), dst);
       else for (let q = 0; q < inner; q++) out[dst + q] = data[a + q]! + w * (data[b + q]! - data[a + q]!);
+    }
+  }
+  return out;
+}
+
+/** Shrinks one axis n → m by the maximum over the input cells each output cell overlaps. */
+function maxAxis(data: Float32Array, shape: readonly number[], axis: number, m: number): Float32Array {
+  const n = shape[axis]!;
+  let inner = 1;
+  for (let a = axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  let outer = 1;
+  for (let a = 0; a < axis; a++) outer *= shape[a]!;
+  const out = new Float32Array(outer * m * inner);
+  for (let o = 0; o < m; o++) {
+    // Integer arithmetic: cells i with i < (o+1)·n/m and i + 1 > o·n/m.
+    const lo = Math.floor((o * n) / m);
+    const hi = Math.min(n - 1, Math.ceil(((o + 1) * n) / m) - 1);
+    for (let p = 0; p < outer; p++) {
+      const dst = (p * m + o) * inner;
+      for (let q = 0; q < inner; q++) {
+        let v = Number.NEGATIVE_INFINITY;
+        for (let i = lo; i <= hi; i++) v = Math.max(v, data[(p * n + i) * inner + q]!);
+        out[dst + q] = v;
+      }
     }
   }
   return out;
