@@ -43,7 +43,15 @@ export {
 export * as nn from "./nn/index.js";
 export * from "./phantom/index.js";
 export * as pipelines from "./pipelines/index.js";
-export { loadTaskModel, predictScan, readTaskConfig, runTask } from "./pipelines/index.js";
+export {
+  loadTaskModel,
+  loadTaskModels,
+  predictScan,
+  predictScanAll,
+  readTaskConfig,
+  runLabel,
+  runTask,
+} from "./pipelines/index.js";
 export { mixKey, Rng } from "./random/index.js";
 export * as report from "./report/index.js";
 export {
@@ -52,6 +60,8 @@ export {
   type BenchSummaryRow,
   parseBenchResults,
   readBenchResults,
+  renderBenchReport,
+  writeBenchReport,
 } from "./report/index.js";
 export * as tasks from "./tasks/index.js";
 export { TINY_BACKBONES } from "./tasks/index.js";

@@ -11,12 +11,25 @@ export {
   type TaskSetup,
 } from "./classification/job.js";
 export {
+  activateTask,
   type LoadedTaskModel,
   loadTaskModel,
+  loadTaskModels,
   type Prediction,
   predictScan,
+  predictScanAll,
+  prepareScan,
+  runLabel,
+  type ScanImages,
 } from "./classification/predict.js";
 export {
   type AnyMc3dTrainableOptions,
   anyMc3dTrainable,
 } from "./classification/trainable.js";
+export {
+  type EpochLoss,
+  PRETRAIN_DEFAULTS,
+  type PretrainOptions,
+  type PretrainResult,
+  pretrain,
+} from "./pretrain/index.js";
