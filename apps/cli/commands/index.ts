@@ -8,6 +8,7 @@ import { info } from "./info.js";
 import { models } from "./models.js";
 import { phantom } from "./phantom.js";
 import { predictCommand } from "./predict.js";
+import { reportCommand } from "./report.js";
 import { series } from "./series.js";
 import { tensors } from "./tensors.js";
 import { trainCommand } from "./train.js";
@@ -26,4 +27,5 @@ export const commands: Command[] = [
   dataset,
   trainCommand,
   predictCommand,
+  reportCommand,
 ];
