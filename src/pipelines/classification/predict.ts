@@ -17,7 +17,7 @@ import { compile, Graph, sigmoid, type Value } from "../../engine/index.js";
 import { InputError } from "../../errors.js";
 import { BuildContext, type Parameter } from "../../nn/module.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
-import { AnyMc3d } from "../../tasks/classification/anymc3d.js";
+import type { AnyMc3d } from "../../tasks/classification/anymc3d.js";
 import { type BuiltTaskModel, isKnownBackbone, taskModelConfig } from "../../tasks/classification/build.js";
 import { findCheckpoint, readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import type { TrainConfig } from "../../train/config.js";
@@ -39,10 +39,7 @@ export interface LoadedTaskModel {
   epoch: number;
   /** "plugin" (RUN_DIR/plugin) or "checkpoint" (the fallback). */
   source: "plugin" | "checkpoint";
-  /**
-   * The plugin's adapter name on its backbone, which other tasks' models may share; undefined
-   * when the model owns its backbone and its adapters are always active.
-   */
+  /** The plugin's adapter name on its backbone (which other tasks' models may share). */
   adapterName: string | undefined;
 }
 
@@ -93,8 +90,8 @@ function backboneKey(config: TrainConfig, images: number, source: string): strin
   });
 }
 
-/** A bare frozen backbone as the run's config builds it (no adapter, no task head of its own). */
-async function bareBackbone(config: TrainConfig, t: PluginTask, source: string): Promise<BuiltTaskModel> {
+/** The run's model as its config builds it, with the linear probe instead of its adapter. */
+async function bareModel(config: TrainConfig, t: PluginTask, source: string): Promise<BuiltTaskModel> {
   const probe = { ...config, model: { ...config.model, method: "linear_probe", adapter: {} } };
   return buildForConfig(probe as TrainConfig, t.findings, t.imagesPerCase, source);
 }
@@ -116,7 +113,7 @@ export async function loadTaskModel(
  */
 interface BackboneFamily {
   weights: Map<string, Parameter>;
-  trees: Map<string, BuiltTaskModel>;
+  trees: Map<string, VisionBackbone>;
 }
 
 async function pluginPeftType(dir: string): Promise<string> {
@@ -128,32 +125,34 @@ async function pluginPeftType(dir: string): Promise<string> {
   }
 }
 
-async function sharedTree(
+/**
+ * The backbone tree a task of `peftType` uses: `candidate` (the backbone of the task's freshly
+ * built model) when the family or its tree of that type is new, with its base weights then
+ * replaced by the family's arrays; else the family's existing tree.
+ */
+function sharedTree(
   families: Map<string, BackboneFamily>,
   key: string,
   peftType: string,
-  make: () => Promise<BuiltTaskModel>,
-): Promise<BuiltTaskModel> {
+  candidate: VisionBackbone,
+): VisionBackbone {
   let fam = families.get(key);
   if (!fam) {
-    const first = await make();
-    fam = { weights: new Map(first.model.backbone.namedParameters()), trees: new Map() };
+    fam = { weights: new Map(candidate.namedParameters()), trees: new Map([[peftType, candidate]]) };
     families.set(key, fam);
-    fam.trees.set(peftType, first);
-    return first;
+    return candidate;
   }
   // The linear probe adds no layer: any tree serves, with every adapter switched off.
-  if (peftType === "LINEAR_PROBE") return fam.trees.values().next().value as BuiltTaskModel;
+  if (peftType === "LINEAR_PROBE") return fam.trees.values().next().value as VisionBackbone;
   const have = fam.trees.get(peftType);
   if (have) return have;
-  const tree = await make();
-  for (const [name, p] of tree.model.backbone.namedParameters()) {
+  for (const [name, p] of candidate.namedParameters()) {
     const w = fam.weights.get(name);
     if (!w) throw new Error(`shared backbone: no weight ${name} in the first tree`);
     p.data = w.data;
   }
-  fam.trees.set(peftType, tree);
-  return tree;
+  fam.trees.set(peftType, candidate);
+  return candidate;
 }
 
 /**
@@ -177,18 +176,16 @@ export async function loadTaskModels(runDirs: readonly string[]): Promise<Loaded
     const source = join(runDir, "config.json");
     const peftType = await pluginPeftType(pluginDir);
     const own = peftType === "FULL";
-    const make = () => bareBackbone(config, t, source);
-    const base = own
-      ? await make()
-      : await sharedTree(families, backboneKey(config, t.imagesPerCase, source), peftType, make);
-    const mc = taskModelConfig(config.model, source);
-    const model = new AnyMc3d(base.model.backbone as VisionBackbone, {
-      findings: t.findings.length,
-      views: t.views,
-      pooling: mc.pooling,
-      fusion: mc.fusion,
-    });
-    const adapterName = own ? "default" : `task${i}`;
+    // The task's model as its config builds it (head, pools, any extra modules), no adapter yet;
+    // its fresh backbone is dropped for the shared one when there is one.
+    const probe = await bareModel(config, t, source);
+    const model = probe.model;
+    if (!own) {
+      const key = backboneKey(config, t.imagesPerCase, source);
+      const tree = sharedTree(families, key, peftType, model.backbone);
+      if (tree !== model.backbone) model.setModule("backbone", tree);
+    }
+    const adapterName = `task${i}`;
     // Errors name the plugin's files (keys that do not fit the model, unknown peft_type).
     const { summary } = await loadAdapter(model, pluginDir, adapterName);
     if (!own) sharedAdapter.set(model, adapterName);
@@ -199,11 +196,11 @@ export async function loadTaskModels(runDirs: readonly string[]): Promise<Loaded
       config,
       findings: t.findings,
       imagesPerCase: t.imagesPerCase,
-      built: { model, summary, backbone: base.backbone, loadBalanceWeight: 0 },
+      built: { ...probe, summary, loadBalanceWeight: 0 },
       checkpoint: pluginDir,
       epoch: t.epoch,
       source: "plugin",
-      adapterName: own ? undefined : adapterName,
+      adapterName,
     });
   }
   return out;
