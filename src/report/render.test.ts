@@ -266,3 +266,15 @@ test("one seed, several backbones: no SD, series labelled by backbone and method
   assert.match(section(html, "summary"), /<td>1<\/td><td>0\.720<\/td>/);
   assert.match(section(html, "roc"), /<title>tiny-siglip \/ molre<\/title>/);
 });
+
+test("an empty bench (no runs, no summary) still renders a well-formed page", () => {
+  const r = sampleBenchResults();
+  r.runs = [];
+  r.summary = [];
+  r.dataset.findings = [];
+  delete r.machine;
+  const html = renderBenchReport(r);
+  assert.match(html, /No training history recorded/);
+  assert.doesNotMatch(html, /machine/);
+  for (const svg of html.match(/<svg[\s\S]*?<\/svg>/g) ?? []) assertWellFormedXml(svg);
+});

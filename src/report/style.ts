@@ -34,6 +34,7 @@ svg .whisker { fill: none; stroke: currentColor; stroke-width: 1.2; }
 svg text.note { fill: var(--muted); }
 .figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 1rem; }
 .figs.wide { grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); }
+.figs svg.chart { width: 100%; }
 figure { margin: .4rem 0; break-inside: avoid; }
 figcaption { font-size: .9em; color: var(--muted); overflow-wrap: anywhere; }
 ul.legend { list-style: none; padding: 0; margin: .4rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1.4rem; }
