@@ -52,6 +52,7 @@ export {
   runLabel,
   runTask,
 } from "./pipelines/index.js";
+export { benchConfig, readBenchConfig, runBench } from "./pipelines/index.js";
 export { mixKey, Rng } from "./random/index.js";
 export * as report from "./report/index.js";
 export {

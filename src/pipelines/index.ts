@@ -33,3 +33,5 @@ export {
   type PretrainResult,
   pretrain,
 } from "./pretrain/index.js";
+export * as bench from "./bench/index.js";
+export { benchConfig, readBenchConfig, runBench } from "./bench/index.js";

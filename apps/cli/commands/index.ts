@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { benchCommand } from "./bench.js";
 import { convert } from "./convert.js";
 import { dataset } from "./dataset.js";
 import { demo } from "./demo.js";
@@ -8,6 +9,7 @@ import { info } from "./info.js";
 import { models } from "./models.js";
 import { phantom } from "./phantom.js";
 import { predictCommand } from "./predict.js";
+import { pretrainCommand } from "./pretrain.js";
 import { reportCommand } from "./report.js";
 import { series } from "./series.js";
 import { tensors } from "./tensors.js";
@@ -27,5 +29,7 @@ export const commands: Command[] = [
   dataset,
   trainCommand,
   predictCommand,
+  benchCommand,
   reportCommand,
+  pretrainCommand,
 ];
