@@ -1,5 +1,16 @@
 // Jobs that tie the layers together: a config file → data, task model, trainer, run folder;
 // a run folder → predictions. The CLI's train and predict commands are thin shells over these.
+
+export * as bench from "./bench/index.js";
+export { benchConfig, readBenchConfig, runBench } from "./bench/index.js";
+export {
+  type HeatmapOptions,
+  heatmapForInput,
+  heatmapForScan,
+  heatmapPng,
+  type ScanHeatmap,
+  type ViewHeatmap,
+} from "./classification/heatmap.js";
 export {
   buildForConfig,
   describeTask,
@@ -33,5 +44,3 @@ export {
   type PretrainResult,
   pretrain,
 } from "./pretrain/index.js";
-export * as bench from "./bench/index.js";
-export { benchConfig, readBenchConfig, runBench } from "./bench/index.js";
