@@ -48,6 +48,9 @@ footer { margin-top: 2.5rem; color: var(--muted); border-top: 1px solid var(--ru
   body { max-width: none; padding: 0; font-size: 10.5px; }
   nav { display: none; }
   .scroll { overflow: visible; }
+  /* Paper cannot scroll: wide tables wrap their cells instead of running off the page. */
+  th, td { white-space: normal; padding: .15rem .3rem; }
+  table { font-size: .9em; }
   h2 { break-after: avoid; }
   table, figure { break-inside: avoid; }
 }
