@@ -25,6 +25,7 @@ import { RunDir } from "../../train/run-dir.js";
 import type { TrainData } from "../../train/trainable.js";
 import { resume, type TrainOptions, type TrainResult, train } from "../../train/trainer.js";
 import type { Plane } from "../../volume/slices.js";
+import { auxLoaderData } from "./aux-data.js";
 import { anyMc3dTrainable } from "./trainable.js";
 
 export interface TaskSetup {
@@ -102,13 +103,20 @@ export async function setupTask(config: TrainConfig, source = "train config"): P
   if (trainCases.length === 0) throw new InputError("the training split is empty", manifest.path);
   const images = manifest.cases[0]?.images.length ?? 1;
   const built = await buildForConfig(config, manifest.findings, images, source);
-  const data = loaderData({
+  const loaderOpts = {
     findings: manifest.findings,
     train: trainCases,
     val: valCases,
     loader: { config: pre, batchSize: config.train.batchSize },
     ...(config.data.augment ? { augment: config.data.augment as AugmentConfig } : {}),
-  });
+  };
+  const aux = built.aux;
+  if (aux && !trainCases.some((c) => c.masks[aux.mask] !== undefined))
+    throw new InputError(
+      `model.aux: no training case has a "${aux.mask}" mask (manifest columns ${aux.mask}_mask, mask_${aux.mask}; known masks: ${[...new Set(trainCases.flatMap((c) => Object.keys(c.masks)))].join(", ") || "none"})`,
+      manifest.path,
+    );
+  const data = aux ? auxLoaderData(loaderOpts, aux.mask) : loaderData(loaderOpts);
   return {
     config,
     findings: manifest.findings,
@@ -136,6 +144,7 @@ export function describeTask(s: TaskSetup): Record<string, unknown> {
     views: [...m.views],
     findings: s.findings,
     imagesPerCase: s.imagesPerCase,
+    ...(s.built.aux ? { aux: s.built.aux } : {}),
     trainableParams: sum.trainableParams,
     addedParams: sum.addedParams,
     addedFraction: sum.fraction,
@@ -182,6 +191,7 @@ export async function runTask(
     const t = anyMc3dTrainable(setup.built.model, {
       describe: describeTask(setup),
       loadBalanceWeight: setup.built.loadBalanceWeight,
+      auxWeight: setup.built.aux?.weight ?? 0,
     });
     const result = await resume(config.resumeDir, t, setup.data, opts);
     if (result.status !== "aborted") await savePlugin(setup, result.runDir);
@@ -191,6 +201,7 @@ export async function runTask(
   const t = anyMc3dTrainable(setup.built.model, {
     describe: describeTask(setup),
     loadBalanceWeight: setup.built.loadBalanceWeight,
+    auxWeight: setup.built.aux?.weight ?? 0,
   });
   const result = await train(t, setup.data, config, opts);
   if (result.status !== "aborted") await savePlugin(setup, result.runDir);

@@ -6,14 +6,16 @@
  * averaged or concatenated before the head.
  *
  * Module names: `backbone.*` (the 2D FM, adapters wrapped inside by `applyMethod`), `pool.<view>`
- * (`pool.<view>.query` for attention) and `head` — the names the trainer's default optimizer
- * groups select (adapters / head and query).
+ * (`pool.<view>.query` for attention), `head` — the names the trainer's default optimizer
+ * groups select (adapters / head and query) — and, with auxiliary pixel supervision, `aux` (a
+ * light mask decoder on the patch tokens, run only in training graphs).
  */
 import { concat, reduceMean, reshape, type Value } from "../../engine/index.js";
 import { Linear } from "../../nn/layers/linear.js";
 import { type BuildContext, Container, Module } from "../../nn/module.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
 import type { Plane } from "../../volume/slices.js";
+import { AuxDecoder } from "./aux-decoder.js";
 import { type PoolingKind, type SlicePool, slicePool } from "./pooling.js";
 
 export type ViewFusion = "mean" | "concat";
@@ -26,6 +28,11 @@ export interface AnyMc3dOptions {
   fusion?: ViewFusion;
   /** Seed of the query initialisation (each view's pool gets seed + its index). */
   seed?: number;
+  /**
+   * Auxiliary pixel supervision: adds the mask decoder `aux` on the backbone's patch tokens
+   * (patch size [ph, pw] of the backbone). Its logits appear in training graphs only.
+   */
+  aux?: { patch: readonly [number, number] };
 }
 
 export interface AnyMc3dOutputs {
@@ -35,6 +42,8 @@ export interface AnyMc3dOutputs {
   sliceWeights: Record<string, Value>;
   /** [B, D] (or [B, V·D] when concatenated): what the head sees. */
   embedding: Value;
+  /** Per view, training graphs of a model with an `aux` decoder only: mask logits [B, S, H, W]. */
+  auxLogits?: Record<string, Value>;
 }
 
 export class AnyMc3d extends Module {
@@ -61,6 +70,12 @@ export class AnyMc3d extends Module {
     });
     const headIn = this.fusion === "concat" ? this.hiddenSize * this.views.length : this.hiddenSize;
     this.addModule("head", new Linear(headIn, this.findings));
+    if (opts.aux) this.addModule("aux", new AuxDecoder(this.hiddenSize, opts.aux.patch));
+  }
+
+  /** Whether the model has the auxiliary mask decoder. */
+  get hasAux(): boolean {
+    return this.children.has("aux");
   }
 
   /** The backbone, looked up by path (an adapter method may have rebuilt parts of it). */
@@ -70,20 +85,33 @@ export class AnyMc3d extends Module {
 
   /** Per-slice embeddings [B, S, D] of a slice stack [B, S, C, H, W]. */
   encodeSlices(ctx: BuildContext, stack: Value): Value {
+    return this.encode(ctx, stack).slices;
+  }
+
+  /** Per-slice pooled embeddings [B, S, D] and every slice's tokens [B·S, T, D]. */
+  private encode(ctx: BuildContext, stack: Value): { slices: Value; tokens: Value } {
     if (stack.rank !== 5)
       throw new Error(`AnyMc3d: expected a slice stack [B, S, C, H, W], got [${stack.shape.join(", ")}]`);
     const [b, s, c, h, w] = stack.shape as [number, number, number, number, number];
-    const pooled = this.backbone.embed(ctx, reshape(stack, [b * s, c, h, w])).poolerOutput;
-    return reshape(pooled, [b, s, this.hiddenSize]);
+    const out = this.backbone.embed(ctx, reshape(stack, [b * s, c, h, w]));
+    return { slices: reshape(out.poolerOutput, [b, s, this.hiddenSize]), tokens: out.lastHiddenState };
   }
 
   classify(ctx: BuildContext, inputs: Readonly<Record<string, Value>>): AnyMc3dOutputs {
     const sliceWeights: Record<string, Value> = {};
+    const auxLogits: Record<string, Value> = {};
+    const withAux = ctx.training && this.hasAux;
     const embeddings = this.views.map((v) => {
       const x = inputs[v];
       if (!x) throw new Error(`AnyMc3d: no input for view "${v}" (have ${Object.keys(inputs).join(", ")})`);
-      const pooled = (this.getModule(`pool.${v}`) as SlicePool).pool(ctx, this.encodeSlices(ctx, x));
+      const enc = this.encode(ctx, x);
+      const pooled = (this.getModule(`pool.${v}`) as SlicePool).pool(ctx, enc.slices);
       sliceWeights[v] = pooled.weights;
+      if (withAux) {
+        const [b, s, , h, w] = x.shape as [number, number, number, number, number];
+        const m = (this.getModule("aux") as AuxDecoder).logits(ctx, enc.tokens, [h, w]);
+        auxLogits[v] = reshape(m, [b, s, h, w]);
+      }
       return pooled.embedding;
     });
     let embedding = embeddings[0] as Value;
@@ -93,7 +121,8 @@ export class AnyMc3d extends Module {
       embedding =
         this.fusion === "concat" ? stacked : reduceMean(reshape(stacked, [b, embeddings.length, d]), [1]);
     }
-    return { logits: this.getModule("head").forward(ctx, embedding), sliceWeights, embedding };
+    const logits = this.getModule("head").forward(ctx, embedding);
+    return withAux ? { logits, sliceWeights, embedding, auxLogits } : { logits, sliceWeights, embedding };
   }
 
   /** Logits [B, F] of one view's stack (single-view models). */

@@ -11,6 +11,7 @@ import { InputError } from "../../errors.js";
 import { backboneSpec } from "../../nn/checkpoints/configs.js";
 import { buildBackbone, loadBackbone } from "../../nn/checkpoints/hf.js";
 import { normalInit, resetInitSeed } from "../../nn/init.js";
+import { PatchEmbed } from "../../nn/layers/conv.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
 import { KNOWN_BACKBONES } from "../../nn/zoo.js";
 import type { Plane } from "../../volume/slices.js";
@@ -32,6 +33,12 @@ export interface TaskModelConfig {
    * barely sees the patches).
    */
   initStd: number | null;
+  /**
+   * Auxiliary pixel supervision: the manifest mask (`column`: `hemorrhage_mask` or its name
+   * `hemorrhage`) a light decoder on the patch tokens learns to predict, and the weight of its
+   * Dice + BCE loss. null: none.
+   */
+  aux: { mask: string; weight: number } | null;
 }
 
 const MODEL_SCHEMA: FieldSpec = {
@@ -43,8 +50,21 @@ const MODEL_SCHEMA: FieldSpec = {
     pooling: { type: "string", oneOf: POOLING_KINDS, default: "attention" },
     fusion: { type: "string", oneOf: ["mean", "concat"], default: "mean" },
     initStd: { type: "number", gt: 0, default: 0 },
+    aux: {
+      type: "object",
+      optional: true,
+      fields: {
+        column: { type: "string", default: "" },
+        weight: { type: "number", gt: 0, default: 0.5 },
+      },
+    },
   },
 };
+
+/** `hemorrhage_mask` → "hemorrhage", `mask_liver` → "liver", `mask` → "mask" (the manifest's mask names). */
+function maskNameOf(column: string): string {
+  return /^(.+)_mask$/.exec(column)?.[1] ?? /^mask_(.+)$/.exec(column)?.[1] ?? column;
+}
 
 /**
  * Small architectures for tests, demos and smoke runs: config.json fields of their family; the
@@ -82,7 +102,12 @@ export const TINY_BACKBONES: Readonly<Record<string, Record<string, unknown>>> =
 /** The `model:` section validated and completed; every problem in one InputError naming `source`. */
 export function taskModelConfig(raw: Record<string, unknown>, source = "model config"): TaskModelConfig {
   const errors: string[] = [];
-  const out = resolve(MODEL_SCHEMA, raw, "model", errors) as TaskModelConfig & { initStd: number };
+  const out = resolve(MODEL_SCHEMA, raw, "model", errors) as Omit<TaskModelConfig, "aux"> & {
+    initStd: number;
+    aux?: { column: string; weight: number };
+  };
+  if (out.aux && out.aux.column === "")
+    errors.push('model.aux.column is required (a manifest mask column, e.g. "hemorrhage_mask")');
   if (!errors.length && out.backbone === "")
     errors.push(
       `model.backbone is required (a Hugging Face model folder, or one of ${knownNames().join(", ")})`,
@@ -92,7 +117,12 @@ export function taskModelConfig(raw: Record<string, unknown>, source = "model co
       `model.backbone "${out.backbone}" is neither a folder nor a known architecture (known: ${knownNames().join(", ")})`,
     );
   if (errors.length) throw new InputError(errors.join("; "), source);
-  return { ...out, initStd: out.initStd === 0 ? null : out.initStd };
+  const { aux, ...rest } = out;
+  return {
+    ...rest,
+    initStd: out.initStd === 0 ? null : out.initStd,
+    aux: aux ? { mask: maskNameOf(aux.column), weight: aux.weight } : null,
+  };
 }
 
 export function isKnownBackbone(name: string): boolean {
@@ -123,6 +153,8 @@ export interface BuiltTaskModel {
   backbone: { name: string; arch: string; pretrained: boolean; params: number };
   /** MoLRE's load-balancing weight (0 for other methods). */
   loadBalanceWeight: number;
+  /** Auxiliary pixel supervision: the mask name and the loss weight (null or absent: none). */
+  aux?: { mask: string; weight: number } | null;
 }
 
 function backbonePath(name: string, baseDir?: string): string | undefined {
@@ -178,6 +210,16 @@ async function makeBackbone(
   return { backbone, pretrained: false };
 }
 
+/** The patch size [ph, pw] of a 2D ViT backbone (its patch embedding's), for the aux decoder. */
+function patchSizeOf(backbone: VisionBackbone, name: string, source?: string): [number, number] {
+  for (const [, m] of backbone.namedModules())
+    if (m instanceof PatchEmbed && m.patch.length === 2) return [m.patch[0] as number, m.patch[1] as number];
+  throw new InputError(
+    `model.aux: backbone "${name}" has no 2D patch embedding to decode masks from`,
+    source,
+  );
+}
+
 export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promise<BuiltTaskModel> {
   const { backbone, pretrained } = await makeBackbone(c, o);
   if (!(backbone.hiddenSize > 0) || backbone.numChannels === undefined)
@@ -199,15 +241,16 @@ export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promi
     pooling: c.pooling,
     fusion: c.fusion,
     seed: o.seed + 17,
+    ...(c.aux ? { aux: { patch: patchSizeOf(backbone, c.backbone, o.source) } } : {}),
   });
   let summary: ParamSummary;
   try {
-    summary = applyMethod(model, {
-      seed: o.seed,
-      modules_to_save: ["head", "pool"],
-      ...c.adapter,
-      method: c.method,
-    });
+    const raw: Record<string, unknown> = { seed: o.seed, modules_to_save: ["head", "pool"], ...c.adapter };
+    // The auxiliary decoder trains and is saved with the plugin whatever modules_to_save says.
+    const save = raw.modules_to_save ?? raw.modulesToSave;
+    if (c.aux && Array.isArray(save) && !save.includes("aux")) raw.modules_to_save = [...save, "aux"];
+    delete raw.modulesToSave;
+    summary = applyMethod(model, { ...raw, method: c.method });
   } catch (err) {
     if (err instanceof InputError)
       throw new InputError(`model (method "${c.method}"): ${err.message}`, o.source);
@@ -220,5 +263,6 @@ export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promi
     summary,
     backbone: { name: c.backbone, arch: backbone.arch, pretrained, params },
     loadBalanceWeight: lb,
+    aux: c.aux,
   };
 }
