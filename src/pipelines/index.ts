@@ -4,6 +4,12 @@
 export * as bench from "./bench/index.js";
 export { benchConfig, readBenchConfig, runBench } from "./bench/index.js";
 export {
+  type ExportOptions,
+  type ExportResult,
+  exportTaskModel,
+  medadaptVersion,
+} from "./classification/export.js";
+export {
   type HeatmapOptions,
   heatmapForInput,
   heatmapForScan,
