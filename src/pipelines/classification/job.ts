@@ -18,6 +18,7 @@ import {
   isKnownBackbone,
   taskModelConfig,
 } from "../../tasks/classification/build.js";
+import { Native3d } from "../../tasks/classification/native3d.js";
 import { findCheckpoint, readCheckpoint, restoreParams } from "../../train/checkpoint.js";
 import { loadTrainConfig, type TrainConfig } from "../../train/config.js";
 import { loaderData } from "../../train/loader-data.js";
@@ -72,13 +73,13 @@ export async function buildForConfig(
 ): Promise<BuiltTaskModel> {
   const mc = taskModelConfig(config.model, source);
   const pre = config.data.preprocess as PreprocessConfig;
-  if (pre.layout !== "slices")
-    throw new InputError(`data.preprocess.layout must be "slices" for AnyMC3D, got "${pre.layout}"`, source);
   return buildTaskModel(mc, {
     findings: findings.length,
     views: pre.planes as Plane[],
     channels: channelsPerImage(pre) * images,
     size: pre.size,
+    // "volume": the native 3D model over a 3D backbone; "slices": AnyMC3D (build.ts checks the pair).
+    layout: pre.layout,
     seed: config.seed,
     source,
   });
@@ -88,8 +89,6 @@ export async function buildForConfig(
 export async function setupTask(config: TrainConfig, source = "train config"): Promise<TaskSetup> {
   taskModelConfig(config.model, source);
   const pre = config.data.preprocess as PreprocessConfig;
-  if (pre.layout !== "slices")
-    throw new InputError(`data.preprocess.layout must be "slices" for AnyMC3D, got "${pre.layout}"`, source);
   const wanted = config.data.findings as string[];
   const manifest = await readManifest(
     config.data.manifest as string,
@@ -135,11 +134,14 @@ export async function setupTask(config: TrainConfig, source = "train config"): P
 export function describeTask(s: TaskSetup): Record<string, unknown> {
   const m: AnyMc3d = s.built.model;
   const sum: ParamSummary = s.built.summary;
+  const native = m instanceof Native3d;
   return {
+    // The task file format (classification plugin) — "model" says which architecture.
     task: "anymc3d",
+    model: native ? "native3d" : "anymc3d",
     backbone: s.built.backbone,
     method: sum.method,
-    pooling: m.pooling,
+    pooling: native ? "backbone" : m.pooling,
     fusion: m.fusion,
     views: [...m.views],
     findings: s.findings,

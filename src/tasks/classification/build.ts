@@ -13,9 +13,12 @@ import { buildBackbone, loadBackbone } from "../../nn/checkpoints/hf.js";
 import { normalInit, resetInitSeed } from "../../nn/init.js";
 import { PatchEmbed } from "../../nn/layers/conv.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
+import { Cnn3d, type Cnn3dConfig } from "../../nn/nets/cnn3d.js";
+import { Vit3d, type Vit3dConfig } from "../../nn/nets/vit3d.js";
 import { KNOWN_BACKBONES } from "../../nn/zoo.js";
 import type { Plane } from "../../volume/slices.js";
 import { AnyMc3d, type ViewFusion } from "./anymc3d.js";
+import { Native3d } from "./native3d.js";
 import { POOLING_KINDS, type PoolingKind } from "./pooling.js";
 
 export interface TaskModelConfig {
@@ -99,6 +102,24 @@ export const TINY_BACKBONES: Readonly<Record<string, Record<string, unknown>>> =
   },
 };
 
+/**
+ * Small 3D networks for the native 3D path (`data.preprocess.layout: "volume"`): ViT3D and 3D
+ * CNN configs without their input channels, which follow the data's preprocessing.
+ */
+export const TINY_3D_BACKBONES: Readonly<
+  Record<string, Omit<Vit3dConfig, "in_channels"> | Omit<Cnn3dConfig, "in_channels">>
+> = {
+  // Width divisible by 6: ViT3D's fixed sine-cosine positions split it over 3 axes × sin/cos.
+  "tiny-vit3d": {
+    hidden_size: 24,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    mlp_ratio: 2,
+    patch_size: [2, 8, 8],
+  },
+  "tiny-cnn3d": { widths: [8, 16], depths: [1, 1] },
+};
+
 /** The `model:` section validated and completed; every problem in one InputError naming `source`. */
 export function taskModelConfig(raw: Record<string, unknown>, source = "model config"): TaskModelConfig {
   const errors: string[] = [];
@@ -126,12 +147,36 @@ export function taskModelConfig(raw: Record<string, unknown>, source = "model co
 }
 
 export function isKnownBackbone(name: string): boolean {
-  return name in TINY_BACKBONES || KNOWN_BACKBONES.some((b) => b.name === name);
+  return name in TINY_BACKBONES || name in TINY_3D_BACKBONES || KNOWN_BACKBONES.some((b) => b.name === name);
 }
 
 function knownNames(): string[] {
-  return [...Object.keys(TINY_BACKBONES), ...KNOWN_BACKBONES.map((b) => b.name)];
+  return [
+    ...Object.keys(TINY_BACKBONES),
+    ...Object.keys(TINY_3D_BACKBONES),
+    ...KNOWN_BACKBONES.map((b) => b.name),
+  ];
 }
+
+/** Known 3D networks, for error messages. */
+function known3dNames(): string[] {
+  return [
+    ...Object.keys(TINY_3D_BACKBONES),
+    ...KNOWN_BACKBONES.filter((b) => b.arch === "vit3d" || b.arch === "cnn3d").map((b) => b.name),
+  ];
+}
+
+const is3dArch = (arch: string) => arch === "vit3d" || arch === "cnn3d";
+
+/**
+ * Default adapter targets of the 3D networks (their module names differ from the 2D FMs'): LoRA
+ * on ViT3D's fused qkv, attention output and patch embedding, MoLRE on the fused qkv; on the 3D
+ * CNN both methods adapt every residual block's two 3³ convolutions.
+ */
+const TARGETS_3D: Readonly<Record<string, Readonly<Record<string, string[]>>>> = {
+  vit3d: { lora: ["attn.qkv", "attn.proj", "patch_embed"], molre: ["attn.qkv"] },
+  cnn3d: { lora: ["conv1", "conv2"], molre: ["conv1", "conv2"] },
+};
 
 export interface BuildOptions {
   findings: number;
@@ -140,6 +185,11 @@ export interface BuildOptions {
   channels: number;
   /** Preprocessed slice size [H, W]. */
   size: readonly [number, number];
+  /**
+   * `data.preprocess.layout`: "slices" (default) builds AnyMC3D over a 2D backbone; "volume" the
+   * native 3D model over a 3D backbone (input "volume" [B, C, D, H, W]; `views` is then ignored).
+   */
+  layout?: "slices" | "volume";
   seed: number;
   /** Folder relative backbone paths are read from (the config file's); default the cwd. */
   baseDir?: string;
@@ -186,7 +236,20 @@ async function makeBackbone(
   resetInitSeed(o.seed + 1);
   let backbone: VisionBackbone;
   const tiny = TINY_BACKBONES[c.backbone];
-  if (tiny) {
+  const tiny3d = TINY_3D_BACKBONES[c.backbone];
+  if (tiny3d) {
+    backbone =
+      "widths" in tiny3d
+        ? new Cnn3d({ ...tiny3d, in_channels: o.channels })
+        : new Vit3d({ ...tiny3d, in_channels: o.channels });
+  } else if (known && is3dArch(known.arch)) {
+    // The zoo's 3D nets take one channel; with random weights they take the data's channels.
+    const z = known.build();
+    backbone =
+      z instanceof Vit3d
+        ? new Vit3d({ ...z.config, in_channels: o.channels })
+        : new Cnn3d({ ...(z as Cnn3d).config, in_channels: o.channels });
+  } else if (tiny) {
     backbone = buildBackbone(
       backboneSpec(
         { ...tiny, image_size: o.size[0], num_channels: o.channels },
@@ -222,11 +285,23 @@ function patchSizeOf(backbone: VisionBackbone, name: string, source?: string): [
 
 export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promise<BuiltTaskModel> {
   const { backbone, pretrained } = await makeBackbone(c, o);
+  const volume = o.layout === "volume";
+  const is3d = is3dArch(backbone.arch);
   if (!(backbone.hiddenSize > 0) || backbone.numChannels === undefined)
-    throw new InputError(`model.backbone "${c.backbone}" is not a 2D image backbone`, o.source);
-  if (backbone.arch === "vit3d" || backbone.arch === "cnn3d")
+    throw new InputError(`model.backbone "${c.backbone}" is not an image backbone`, o.source);
+  if (volume && !is3d)
     throw new InputError(
-      `model.backbone "${c.backbone}" is a 3D network; AnyMC3D needs a 2D slice backbone`,
+      `model.backbone "${c.backbone}" is a 2D image backbone; data.preprocess.layout "volume" needs a 3D network (${known3dNames().join(", ")}) — or use layout "slices" for AnyMC3D`,
+      o.source,
+    );
+  if (!volume && is3d)
+    throw new InputError(
+      `model.backbone "${c.backbone}" is a 3D network; AnyMC3D needs a 2D slice backbone — set data.preprocess.layout to "volume" for the native 3D path`,
+      o.source,
+    );
+  if (volume && c.aux)
+    throw new InputError(
+      'model.aux needs data.preprocess.layout "slices" (the decoder reads a 2D backbone\'s patch tokens)',
       o.source,
     );
   if (backbone.numChannels !== o.channels)
@@ -235,14 +310,16 @@ export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promi
       o.source,
     );
   const params = backbone.parameterCount();
-  const model = new AnyMc3d(backbone, {
-    findings: o.findings,
-    views: o.views,
-    pooling: c.pooling,
-    fusion: c.fusion,
-    seed: o.seed + 17,
-    ...(c.aux ? { aux: { patch: patchSizeOf(backbone, c.backbone, o.source) } } : {}),
-  });
+  const model = volume
+    ? new Native3d(backbone, { findings: o.findings, seed: o.seed + 17 })
+    : new AnyMc3d(backbone, {
+        findings: o.findings,
+        views: o.views,
+        pooling: c.pooling,
+        fusion: c.fusion,
+        seed: o.seed + 17,
+        ...(c.aux ? { aux: { patch: patchSizeOf(backbone, c.backbone, o.source) } } : {}),
+      });
   let summary: ParamSummary;
   try {
     const raw: Record<string, unknown> = { seed: o.seed, modules_to_save: ["head", "pool"], ...c.adapter };
@@ -250,6 +327,9 @@ export async function buildTaskModel(c: TaskModelConfig, o: BuildOptions): Promi
     const save = raw.modules_to_save ?? raw.modulesToSave;
     if (c.aux && Array.isArray(save) && !save.includes("aux")) raw.modules_to_save = [...save, "aux"];
     delete raw.modulesToSave;
+    const targets3d = TARGETS_3D[backbone.arch]?.[c.method];
+    if (targets3d && raw.target_modules === undefined && raw.targetModules === undefined)
+      raw.target_modules = targets3d;
     summary = applyMethod(model, { ...raw, method: c.method });
   } catch (err) {
     if (err instanceof InputError)
