@@ -3,6 +3,7 @@
 
 export * as bench from "./bench/index.js";
 export { benchConfig, readBenchConfig, runBench } from "./bench/index.js";
+export { auxLoaderData } from "./classification/aux-data.js";
 export {
   type ExportOptions,
   type ExportResult,
@@ -41,6 +42,8 @@ export {
 } from "./classification/predict.js";
 export {
   type AnyMc3dTrainableOptions,
+  AUX_MASK_INPUT,
+  AUX_WEIGHT_INPUT,
   anyMc3dTrainable,
 } from "./classification/trainable.js";
 export {

@@ -6,14 +6,17 @@ export {
   type AnyMc3dOutputs,
   type ViewFusion,
 } from "./classification/anymc3d.js";
+export { AuxDecoder, auxMaskLoss } from "./classification/aux-decoder.js";
 export {
   type BuildOptions,
   type BuiltTaskModel,
   buildTaskModel,
   type TaskModelConfig,
+  TINY_3D_BACKBONES,
   TINY_BACKBONES,
   taskModelConfig,
 } from "./classification/build.js";
+export { Native3d, type Native3dOptions, VOLUME_VIEW } from "./classification/native3d.js";
 export {
   AttentionPool,
   attentionPool,
