@@ -5,6 +5,7 @@ import { dataset } from "./dataset.js";
 import { demo } from "./demo.js";
 import { embed } from "./embed.js";
 import { evalCommand } from "./eval.js";
+import { exportCommand } from "./export.js";
 import { info } from "./info.js";
 import { models } from "./models.js";
 import { phantom } from "./phantom.js";
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   dataset,
   trainCommand,
   predictCommand,
+  exportCommand,
   benchCommand,
   reportCommand,
   pretrainCommand,
