@@ -122,3 +122,31 @@ test("MoLRE (3 experts, soft routing): kept as graph ops, plain onnxruntime equa
       assert.ok(Math.abs(got.probabilities[i]! - want.probabilities[f]!) < 1e-4, f);
   }
 });
+
+test("the native 3D path (tiny ViT3D + LoRA, volume input [1, C, D, H, W]) exports merged and runs in plain onnxruntime", async () => {
+  const manifest = join(dir, "set", "manifest.csv");
+  const run = await trainRun(
+    dir,
+    "vit3d",
+    manifest,
+    { backbone: "tiny-vit3d", method: "lora", adapter: { r: 2 } },
+    {
+      layout: "volume",
+    },
+  );
+  const m = await loadTaskModel(run);
+  const file = join(dir, "vit3d.onnx");
+  const r = await exportTaskModel(m, file);
+  assert.deepEqual(r.inputs, [{ name: "volume", shape: [1, 3, 8, 32, 32] }]);
+  assert.ok(r.merged.length > 0 && r.unmerged.length === 0);
+  const session = await ort.InferenceSession.create(file);
+  for (const images of scans) {
+    const input = await prepareScan(m, images);
+    const v = input.views[0]!;
+    const out = await session.run({ volume: new ort.Tensor("float32", v.data, [1, ...v.shape]) });
+    const want = await predictScan(m, images);
+    for (const [i, f] of m.findings.entries())
+      assert.ok(Math.abs((out.probabilities!.data as Float32Array)[i]! - want.probabilities[f]!) < 1e-4, f);
+  }
+  await session.release();
+});

@@ -98,7 +98,7 @@ function mergeAdapters(m: LoadedTaskModel): {
   };
 }
 
-/** The run's model input shapes per view: [1, S, C, H, W]. */
+/** The run's model input shapes per view: [1, S, C, H, W] (volume layout: [1, C, D, H, W]). */
 function inputShapes(m: LoadedTaskModel, slices?: number): Record<string, number[]> {
   const pre = m.config.data.preprocess as PreprocessConfig;
   const S = pre.slices ?? slices;
@@ -109,6 +109,8 @@ function inputShapes(m: LoadedTaskModel, slices?: number): Record<string, number
     );
   const C = channelsPerImage(pre) * m.imagesPerCase;
   const [H, W] = pre.size;
+  // The native 3D path takes the whole volume [1, C, D, H, W] as its one input.
+  if (pre.layout === "volume") return { volume: [1, C, S, H, W] };
   return Object.fromEntries(m.built.model.views.map((v) => [v, [1, S, C, H, W]]));
 }
 

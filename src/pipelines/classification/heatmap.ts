@@ -171,8 +171,13 @@ export async function heatmapForInput(
     throw new InputError(
       `--finding: the model has no finding "${opts.finding}" (it has ${m.findings.join(", ")})`,
     );
-  const { graph, feeds, outputs } = taskGraph(m, input);
   const model = m.built.model;
+  if (input.views.some((v) => v.plane === "volume"))
+    throw new InputError(
+      "heat maps are drawn from slice attention × slice weights; the native 3D path (data.preprocess.layout \"volume\") has no slice pooling to draw them from",
+      m.runDir,
+    );
+  const { graph, feeds, outputs } = taskGraph(m, input);
   const records = selfAttentionProbs(graph);
   const V = model.views.length;
   if (records.length === 0 || records.length % V !== 0)
