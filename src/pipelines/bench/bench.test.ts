@@ -60,6 +60,7 @@ function config(out: string, epochs = 2): BenchConfig {
     seeds: [3],
     out,
     bootstrap: 100,
+    heatmaps: 1,
   });
 }
 
@@ -83,7 +84,16 @@ test("results.json passes the report's validator and describes every run", async
   assert.equal(r.runs[0]!.trainable_params, 32 * 2 + 2);
   assert.equal(r.runs[0]!.added_params, 0);
   assert.ok(r.runs[1]!.added_params > 0);
+  const { readManifest } = await import("../../data/manifest.js");
+  const truth = new Map(
+    (await readManifest(manifest, { labels: FINDINGS })).cases.map((x) => [x.id, x.labels]),
+  );
   for (const run of r.runs) {
+    // One heat map: a test case positive for the finding it is drawn for.
+    assert.equal(run.heatmaps?.length, 1);
+    const h = run.heatmaps![0]!;
+    assert.equal(truth.get(h.case_id)![FINDINGS.indexOf(h.finding)], 1);
+    assert.ok(readFileSync(join(out, h.png)).subarray(1, 4).toString() === "PNG");
     assert.equal(run.epochs_run, 2);
     assert.equal(run.history.length, 2);
     assert.ok(existsSync(join(out, run.predictions_csv!)));

@@ -42,6 +42,8 @@ export interface BenchConfig {
   bootstrap: number;
   /** Train frozen mean/max-pooling linear probes on cached slice embeddings. */
   cacheFeatures: boolean;
+  /** Sample heat maps (PNG overlays) per run: the test split's most confident true positives. */
+  heatmaps: number;
 }
 
 const BENCH_SCHEMA: FieldSpec = {
@@ -75,6 +77,7 @@ const BENCH_SCHEMA: FieldSpec = {
     baseline: { type: "string", default: "" },
     bootstrap: { type: "number", integer: true, min: 0, default: 1000 },
     cacheFeatures: { type: "boolean", default: true },
+    heatmaps: { type: "number", integer: true, min: 0, max: 50, default: 0 },
   },
 };
 

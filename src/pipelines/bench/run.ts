@@ -8,17 +8,18 @@
  * killed while training continues from its last checkpoint (the trainer's exact resume).
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { writeFileAtomic } from "../../io/atomic.js";
 import type { BenchResults, BenchRun } from "../../report/bench-results.js";
 import { findCheckpoint, readCheckpoint } from "../../train/checkpoint.js";
 import type { ProgressSink } from "../../train/progress.js";
 import { RunDir } from "../../train/run-dir.js";
 import type { TrainOptions } from "../../train/trainer.js";
+import { heatmapForScan } from "../classification/heatmap.js";
 import { runTask } from "../classification/job.js";
-import { loadTaskModel } from "../classification/predict.js";
+import { type LoadedTaskModel, loadTaskModel } from "../classification/predict.js";
 import { type BenchConfig, type BenchMethod, taskConfigFor } from "./config.js";
 import { delongVsBaseline, summaryRows, testResults } from "./evaluate.js";
 import { cacheableRun, runCachedTask } from "./frozen.js";
@@ -92,6 +93,40 @@ async function readRecord(path: string): Promise<{ run: BenchRun; pred: SplitPre
 
 const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "n/a" : x.toFixed(d));
 
+/**
+ * Heat maps of the run's most confident true positives on the test split (one case each, its
+ * most probable positive finding), as PNG overlays in RUN_DIR/heatmaps/.
+ */
+async function sampleHeatmaps(
+  c: BenchConfig,
+  model: LoadedTaskModel,
+  pred: SplitPredictions,
+  runDir: string,
+): Promise<NonNullable<BenchRun["heatmaps"]>> {
+  const f = pred.findings.length;
+  const picks: { i: number; j: number; p: number }[] = [];
+  pred.ids.forEach((_, i) => {
+    let best = -1;
+    for (let j = 0; j < f; j++)
+      if (pred.labels[i * f + j] === 1 && (best < 0 || pred.probs[i * f + j]! > pred.probs[i * f + best]!))
+        best = j;
+    if (best >= 0) picks.push({ i, j: best, p: pred.probs[i * f + best]! });
+  });
+  picks.sort((a, b) => b.p - a.p);
+  const { cases } = await splitCases(model.config, "test");
+  const byId = new Map(cases.map((x) => [x.id, x]));
+  const out: NonNullable<BenchRun["heatmaps"]> = [];
+  for (const { i, j, p } of picks.slice(0, c.heatmaps)) {
+    const id = pred.ids[i]!;
+    const finding = pred.findings[j]!;
+    const png = join(runDir, "heatmaps", `${id}_${finding}.png`.replace(/[^A-Za-z0-9_.-]+/g, "_"));
+    await mkdir(dirname(png), { recursive: true });
+    await heatmapForScan(model, byId.get(id)!.images, { finding, png });
+    out.push({ case_id: id, finding, probability: p, png: relative(c.out, png) });
+  }
+  return out;
+}
+
 /** Trains (or resumes, or skips when finished) one grid cell, then predicts and evaluates its test split. */
 async function benchRun(
   c: BenchConfig,
@@ -140,6 +175,7 @@ async function benchRun(
   const csv = join(cfg.runDir, PREDICTIONS_CSV);
   await writePredictionsCsv(csv, pred);
   const history = ck.state.history;
+  const heatmaps = c.heatmaps > 0 ? await sampleHeatmaps(c, model, pred, cfg.runDir) : undefined;
   const result: BenchRun = {
     backbone,
     method: m.label,
@@ -159,6 +195,7 @@ async function benchRun(
     test: testResults(pred, c.bootstrap),
     delong_vs_baseline: null,
     predictions_csv: relative(c.out, csv),
+    ...(heatmaps ? { heatmaps } : {}),
   };
   await writeFileAtomic(record, `${JSON.stringify(toRecord(result, pred))}\n`);
   return { run: result, pred };
