@@ -174,7 +174,7 @@ export async function heatmapForInput(
   const model = m.built.model;
   if (input.views.some((v) => v.plane === "volume"))
     throw new InputError(
-      "heat maps are drawn from slice attention × slice weights; the native 3D path (data.preprocess.layout \"volume\") has no slice pooling to draw them from",
+      'heat maps are drawn from slice attention × slice weights; the native 3D path (data.preprocess.layout "volume") has no slice pooling to draw them from',
       m.runDir,
     );
   const { graph, feeds, outputs } = taskGraph(m, input);
@@ -229,8 +229,8 @@ function hot(t: number): [number, number, number] {
 
 /**
  * PNG bytes of the top-k slices (by slice weight) of the first view: the first channel of the
- * model input in grey (the brain window for CT), the heat map in a hot colour map with alpha
- * proportional to it, tiles left to right (four per row), each upscaled to at least 128 px.
+ * model input in grey (the brain window for CT), the heat map (min–max over the shown slices) in
+ * a hot colour map with alpha proportional to it, tiles left to right (four per row), each upscaled to at least 128 px.
  */
 export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8Array {
   const v = h.views[0] as ViewHeatmap;
@@ -240,8 +240,16 @@ export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8A
     (a, b) => (v.sliceWeights[b] as number) - (v.sliceWeights[a] as number),
   );
   const slices = order.slice(0, k).sort((a, b) => a - b);
-  let max = 0;
-  for (const x of v.data) if (x > max) max = x;
+  // The overlay spans the shown slices' own range, so a baseline every patch gets (rollout's
+  // identity share) stays transparent.
+  let hmin = Number.POSITIVE_INFINITY;
+  let hmax = Number.NEGATIVE_INFINITY;
+  for (const s of slices)
+    for (const x of v.data.subarray(s * H * W, (s + 1) * H * W)) {
+      if (x < hmin) hmin = x;
+      if (x > hmax) hmax = x;
+    }
+  const hspan = hmax > hmin ? hmax - hmin : 0;
   const C = v.view.shape[1] as number;
   // The grey image: channel 0, min–max over the shown slices (CT windows are already in [0, 1]).
   let lo = Number.POSITIVE_INFINITY;
@@ -269,7 +277,7 @@ export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8A
       for (let x = 0; x < W * f; x++) {
         const p = s * H * W + Math.floor(y / f) * W + Math.floor(x / f);
         const grey = (255 * ((v.view.data[s * C * H * W + (p - s * H * W)] as number) - lo)) / span;
-        const t = max > 0 ? (v.data[p] as number) / max : 0;
+        const t = hspan > 0 ? ((v.data[p] as number) - hmin) / hspan : 0;
         const [r, g, b] = hot(t);
         const a = 0.6 * t;
         const o = ((oy + y) * width + ox + x) * 4;
