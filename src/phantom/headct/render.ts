@@ -7,7 +7,7 @@
 import { Rng } from "../../random/rng.js";
 import type { Mat4 } from "../../volume/affine.js";
 import { Volume } from "../../volume/volume.js";
-import { HeadModel } from "./model.js";
+import { HeadModel } from "./model/head-model.js";
 import type { HeadCtCase } from "./spec.js";
 
 export interface ScanGeometry {
@@ -109,8 +109,9 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
   const n = nx * ny * nz;
   const model = new HeadModel(opts.clean ? { ...c, scanner: { ...c.scanner, streak: 0 } } : c);
   const m = voxelToHead(c, g);
-  const out = model.out;
-  const pt = model.point;
+  const probe = model.probe;
+  const out = probe.out;
+  const pt = probe.v;
   const hu = new Float32Array(n);
   const hem = new Uint8Array(n);
   const anat = new Uint8Array(n);
@@ -127,8 +128,8 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
         pt[2] = z;
         model.samplePoint();
         hu[p] = out[0]!;
-        hem[p] = model.hem;
-        anat[p] = model.anat;
+        hem[p] = probe.hem;
+        anat[p] = probe.anat;
         x += m[0]!;
         y += m[4]!;
         z += m[8]!;
