@@ -12,6 +12,7 @@ import {
   coord,
   hatchPattern,
   type LineSeries,
+  leftMarginFor,
   niceScale,
   Plot,
   seriesPath,
@@ -82,6 +83,7 @@ export function seriesFindingAuc(
 
 export const BAR_WIDTH = 12;
 export const BAR_GAP = 16;
+/** Bar chart margins; the left one is at least 44 px and grows so the first rotated label fits. */
 export const BAR_MARGIN = { left: 44, right: 10, top: 12 };
 export const BAR_PLOT_HEIGHT = 180;
 const LABEL_CHARS = 24;
@@ -93,14 +95,23 @@ export function findingBars(model: ReportModel, findings: readonly string[]): st
   const longest = Math.min(LABEL_CHARS, Math.max(1, ...findings.map((f) => f.length)));
   // Labels are rotated 35°: about 6 px per character, times sin 35°, below the axis.
   const bottom = Math.ceil(22 + longest * 6 * 0.574);
-  const width = BAR_MARGIN.left + BAR_MARGIN.right + Math.max(1, findings.length) * groupWidth;
+  // A label rotated 35° reaches left of its group's centre by about 6 px × characters × cos 35°.
+  const reach = Math.ceil(longest * 6 * 0.82);
+  const left = Math.max(BAR_MARGIN.left, reach - BAR_GAP / 2 - (n * BAR_WIDTH) / 2 + 4);
+  const width = left + BAR_MARGIN.right + Math.max(1, findings.length) * groupWidth;
   const height = BAR_MARGIN.top + BAR_PLOT_HEIGHT + bottom;
-  const plot = new Plot(width, height, { ...BAR_MARGIN, bottom }, { min: 0, max: 1 }, { min: 0, max: 1 });
+  const plot = new Plot(
+    width,
+    height,
+    { ...BAR_MARGIN, left, bottom },
+    { min: 0, max: 1 },
+    { min: 0, max: 1 },
+  );
   const patterns = model.series.map((s) => ({ id: model.nextId("hatch"), hatch: s.style.hatch }));
   const parts: string[] = [];
   const zero = plot.py(0);
   findings.forEach((finding, g) => {
-    const x0 = BAR_MARGIN.left + g * groupWidth + BAR_GAP / 2;
+    const x0 = left + g * groupWidth + BAR_GAP / 2;
     model.series.forEach((s, i) => {
       const x = x0 + i * BAR_WIDTH;
       const cx = x + BAR_WIDTH / 2;
@@ -133,19 +144,19 @@ export function findingBars(model: ReportModel, findings: readonly string[]): st
         `<title>${esc(finding)}</title>${esc(label)}</text>`,
     );
   });
-  const chance = `<line class="chance" x1="${coord(plot.px(0))}" y1="${coord(plot.py(0.5))}" x2="${coord(BAR_MARGIN.left + plot.plotWidth)}" y2="${coord(plot.py(0.5))}"/>`;
+  const chance = `<line class="chance" x1="${coord(plot.px(0))}" y1="${coord(plot.py(0.5))}" x2="${coord(left + plot.plotWidth)}" y2="${coord(plot.py(0.5))}"/>`;
   const yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1];
   const grid = yTicks
     .map((t) => {
       const py = coord(plot.py(t));
       return (
-        `<line class="grid" x1="${coord(BAR_MARGIN.left)}" y1="${py}" x2="${coord(BAR_MARGIN.left + plot.plotWidth)}" y2="${py}"/>` +
-        `<text x="${coord(BAR_MARGIN.left - 4)}" y="${py}" text-anchor="end" dominant-baseline="middle">${t.toFixed(1)}</text>`
+        `<line class="grid" x1="${coord(left)}" y1="${py}" x2="${coord(left + plot.plotWidth)}" y2="${py}"/>` +
+        `<text x="${coord(left - 4)}" y="${py}" text-anchor="end" dominant-baseline="middle">${t.toFixed(1)}</text>`
       );
     })
     .join("");
-  const frame = `<polyline class="frame" points="${coord(BAR_MARGIN.left)},${coord(plot.py(1))} ${coord(BAR_MARGIN.left)},${coord(zero)} ${coord(BAR_MARGIN.left + plot.plotWidth)},${coord(zero)}"/>`;
-  const yTitle = `<text transform="translate(11 ${coord(BAR_MARGIN.top + BAR_PLOT_HEIGHT / 2)}) rotate(-90)" text-anchor="middle">test AUC</text>`;
+  const frame = `<polyline class="frame" points="${coord(left)},${coord(plot.py(1))} ${coord(left)},${coord(zero)} ${coord(left + plot.plotWidth)},${coord(zero)}"/>`;
+  const yTitle = `<text transform="translate(${coord(Math.max(11, left - 34))} ${coord(BAR_MARGIN.top + BAR_PLOT_HEIGHT / 2)}) rotate(-90)" text-anchor="middle">test AUC</text>`;
   const title = `Test AUC per finding and method: ${findings.join(", ")}`;
   const desc =
     "Bars: mean test AUC over seeds; whiskers: 95% bootstrap CI bounds averaged over seeds; dashed line: chance (0.5); a dash instead of a bar: AUC undefined.";
@@ -164,7 +175,8 @@ export function findingBars(model: ReportModel, findings: readonly string[]): st
 
 export const CURVE_WIDTH = 460;
 export const CURVE_HEIGHT = 250;
-export const CURVE_MARGIN = { left: 52, right: 12, top: 12, bottom: 40 };
+/** Margins of a training chart; the left one grows with the y tick labels (`leftMarginFor`). */
+export const CURVE_MARGIN = { right: 12, top: 12, bottom: 40 };
 
 /** One value per epoch for every run (train loss or validation mean AUC), one line per run. */
 export function trainingChart(
@@ -187,7 +199,8 @@ export function trainingChart(
   if (options.yFloor !== undefined) yMin = Math.min(yMin, options.yFloor);
   if (options.yCeil !== undefined) yMax = Math.max(yMax, options.yCeil);
   const yScale = niceScale(yMin, yMax, 5);
-  const plot = new Plot(CURVE_WIDTH, CURVE_HEIGHT, CURVE_MARGIN, xs, yScale);
+  const margin = { ...CURVE_MARGIN, left: leftMarginFor(yScale.ticks) };
+  const plot = new Plot(CURVE_WIDTH, CURVE_HEIGHT, margin, xs, yScale);
   const lines = runs.map((run) => {
     const s = seriesOfRun(model, run);
     const series: LineSeries = {

@@ -133,14 +133,17 @@ test("per-finding bars: height from the mean AUC over seeds, whiskers from the a
   const bars = charts(section(renderBenchReport(sampleBenchResults()), "bars"));
   assert.equal(bars.length, 1);
   const svg = bars[0]!;
-  // Plot: y = 12 + 180·(1 − AUC), bars 12 px wide (drawn 10) in groups of 2·12 + 16 = 40 px from x = 44 + 8.
-  // baseline hemorrhage: (0.8 + 0.9)/2 = 0.85 → y 39, height 192 − 39 = 153; CI [(0.6+0.75)/2, (0.95+1)/2] = [0.675, 0.975].
-  assert.match(svg, /<rect x="53\.0" y="39\.0" width="10\.0" height="153\.0" fill="#0072B2"/);
-  assert.match(svg, /<path class="whisker" d="M58\.0 70\.5V16\.5/);
-  // molre hemorrhage: (0.95 + 0.97)/2 = 0.96 → y 19.2, next bar x 65.
-  assert.match(svg, /<rect x="65\.0" y="19\.2" width="10\.0" height="172\.8"/);
-  // baseline fracture: (0.6 + 0.58)/2 = 0.59 → y 85.8 in the second group, x 93.
-  assert.match(svg, /<rect x="93\.0" y="85\.8" width="10\.0" height="106\.2"/);
+  // Plot: y = 12 + 180·(1 − AUC). Left margin: the longest label, "midline_shift" (13 characters),
+  // reaches ⌈13·6·0.82⌉ = 64 px left of its group centre → max(44, 64 − 8 − 2·12/2 + 4) = 48.
+  // Bars are 12 px apart (drawn 10 px) in groups of 2·12 + 16 = 40 px from x = 48 + 8.
+  // baseline hemorrhage: (0.8 + 0.9)/2 = 0.85 → y 39, height 192 − 39 = 153, x 48 + 8 + 1 = 57;
+  // its CI [(0.6 + 0.75)/2, (0.95 + 1)/2] = [0.675, 0.975] → whisker at x 57 + 5 = 62 from y 70.5 to 16.5.
+  assert.match(svg, /<rect x="57\.0" y="39\.0" width="10\.0" height="153\.0" fill="#0072B2"/);
+  assert.match(svg, /<path class="whisker" d="M62\.0 70\.5V16\.5/);
+  // molre hemorrhage: (0.95 + 0.97)/2 = 0.96 → y 19.2, the next bar, x 69.
+  assert.match(svg, /<rect x="69\.0" y="19\.2" width="10\.0" height="172\.8"/);
+  // baseline fracture: (0.6 + 0.58)/2 = 0.59 → y 85.8 in the second group, x 97.
+  assert.match(svg, /<rect x="97\.0" y="85\.8" width="10\.0" height="106\.2"/);
   // midline_shift: no bar, a dash per series instead.
   assert.equal(svg.match(/<rect /g)?.length, 6, "4 bars + 2 hatch overlays for the hatched series");
   assert.equal(svg.match(/AUC undefined \(a class is missing\)/g)?.length, 2);
@@ -149,22 +152,34 @@ test("per-finding bars: height from the mean AUC over seeds, whiskers from the a
 test("training curves: epoch and value to pixels; a null validation AUC breaks the line", () => {
   const training = section(renderBenchReport(sampleBenchResults()), "training");
   const [loss, auc] = charts(training);
-  // Loss axis 0.4–0.9 (ticks of 0.1), epochs 1–3; plot 396 × 198 px from (52, 12).
-  // Epoch 2, loss 0.6: x = 52 + 396·(2−1)/2 = 250, y = 12 + 198·(0.9 − 0.6)/0.5 = 130.8.
+  // Loss axis from 0 (losses are ≥ 0) to 0.9 widened to whole steps of 0.2: 0–1.0; epochs 1–3.
+  // Labels "0.0".."1.0" (3 characters) → left margin max(40, 24 + 6·3) = 42; plot 406 × 198 px
+  // from (42, 12). Epoch 2, loss 0.6: x = 42 + 406·(2−1)/2 = 245, y = 12 + 198·(1 − 0.6) = 91.2.
   const m = loss!.match(/<g><title>baseline, seed 0<\/title><polyline class="series" points="([^"]+)"/);
   assert.ok(m);
   assertNear(points(m[1]!), [
-    [52, 12],
-    [250, 130.8],
-    [448, 190.2],
+    [42, 12 + 198 * 0.1],
+    [245, 91.2],
+    [448, 12 + 198 * 0.55],
   ]);
-  // Validation AUC axis 0.5–1 (floor 0.5, ceiling 1; ticks of 0.1); epoch 1 has no AUC.
+  assert.match(loss!, />1\.0<\/text>/);
+  // Validation AUC axis 0.5–1 (floor 0.5, ceiling 1; steps of 0.1, labels of 3 characters); epoch 1 has no AUC.
   const v = auc!.match(/<g><title>baseline, seed 0<\/title><polyline class="series" points="([^"]+)"/);
   assert.ok(v);
   assertNear(points(v[1]!), [
-    [250, 12 + (198 * (1 - 0.7)) / 0.5],
+    [245, 12 + (198 * (1 - 0.7)) / 0.5],
     [448, 12 + (198 * (1 - 0.68)) / 0.5],
   ]);
+});
+
+test("the left margin of a training chart grows with its tick labels", () => {
+  const r = sampleBenchResults();
+  for (const run of r.runs)
+    run.history = run.history.map((e, i) => ({ ...e, train_loss: 0.1125 + 0.005 * i }));
+  const [loss] = charts(section(renderBenchReport(r), "training"));
+  // 0–0.1225 → steps of 0.025 up to 0.125: labels "0.000".."0.125" (5 characters) → 24 + 30 = 54.
+  assert.match(loss!, /<polyline class="frame" points="54\.0,12\.0 54\.0,210\.0 448\.0,210\.0"\/>/);
+  assert.match(loss!, />0\.125<\/text>/);
 });
 
 test("self-contained: no scripts, stylesheets or fetches; links only to the page itself", () => {

@@ -197,9 +197,12 @@ function legend(m: ReportModel, kind: "line" | "bar"): string {
 }
 
 export function barsSection(m: ReportModel): string {
+  // Balanced chunks (12 findings → 6 + 6, not 10 + 2).
+  const nCharts = Math.ceil(m.findings.length / BARS_PER_CHART);
+  const per = Math.ceil(m.findings.length / Math.max(1, nCharts));
   const charts: string[] = [];
-  for (let i = 0; i < m.findings.length; i += BARS_PER_CHART) {
-    charts.push(`<figure>${findingBars(m, m.findings.slice(i, i + BARS_PER_CHART))}</figure>`);
+  for (let i = 0; i < m.findings.length; i += per) {
+    charts.push(`<figure>${findingBars(m, m.findings.slice(i, i + per))}</figure>`);
   }
   return (
     `<section id="bars"><h2>Test AUC per finding</h2>${legend(m, "bar")}${charts.join("")}` +
@@ -222,7 +225,8 @@ export function rocSection(m: ReportModel): string {
 }
 
 export function trainingSection(m: ReportModel): string {
-  const loss = trainingChart(m, "Training loss per epoch", "train loss", (e) => e.train_loss);
+  // Losses start the axis at 0 (when none is negative), so their scale is not exaggerated.
+  const loss = trainingChart(m, "Training loss per epoch", "train loss", (e) => e.train_loss, { yFloor: 0 });
   const auc = trainingChart(
     m,
     "Validation mean AUC per epoch",

@@ -39,6 +39,7 @@ figure { margin: .4rem 0; break-inside: avoid; }
 figcaption { font-size: .9em; color: var(--muted); overflow-wrap: anywhere; }
 ul.legend { list-style: none; padding: 0; margin: .4rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1.4rem; }
 ul.legend svg { vertical-align: middle; margin-right: .35rem; }
+.heatmaps .figs { grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); }
 .heatmaps img { width: 100%; height: auto; image-rendering: pixelated; background: #000; }
 .missing { border: 1px dashed var(--rule); padding: 1rem; color: var(--muted); }
 pre { overflow-x: auto; background: var(--head); padding: .6rem; font-size: .85em; }

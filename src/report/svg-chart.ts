@@ -95,11 +95,16 @@ export function niceScale(
   return { min: ticks[0]!, max: ticks.at(-1)!, ticks };
 }
 
-/** Decimals needed to print every tick exactly. */
-function tickDecimals(ticks: readonly number[]): number {
+/** Tick labels, all with the decimals needed to print every tick exactly. */
+export function tickLabels(ticks: readonly number[]): string[] {
   let d = 0;
   while (d < 6 && ticks.some((t) => Math.abs(Math.round(t * 10 ** d) - t * 10 ** d) > 1e-6)) d++;
-  return d;
+  return ticks.map((t) => t.toFixed(d));
+}
+
+/** A left margin that fits the y tick labels (about 6 px per character at 10 px) and the axis title. */
+export function leftMarginFor(yTicks: readonly number[]): number {
+  return Math.max(40, Math.ceil(24 + 6 * Math.max(...tickLabels(yTicks).map((l) => l.length))));
 }
 
 export interface AxisSpec {
@@ -112,23 +117,23 @@ export function axes(plot: Plot, x: AxisSpec, y: AxisSpec): string {
   const { left, top } = plot.margin;
   const bottom = top + plot.plotHeight;
   const right = left + plot.plotWidth;
-  const xd = tickDecimals(x.ticks);
-  const yd = tickDecimals(y.ticks);
+  const xl = tickLabels(x.ticks);
+  const yl = tickLabels(y.ticks);
   const parts: string[] = ['<g class="axes">'];
-  for (const t of y.ticks) {
+  y.ticks.forEach((t, i) => {
     const py = coord(plot.py(t));
     parts.push(
       `<line class="grid" x1="${coord(left)}" y1="${py}" x2="${coord(right)}" y2="${py}"/>`,
-      `<text x="${coord(left - 4)}" y="${py}" text-anchor="end" dominant-baseline="middle">${t.toFixed(yd)}</text>`,
+      `<text x="${coord(left - 4)}" y="${py}" text-anchor="end" dominant-baseline="middle">${yl[i]}</text>`,
     );
-  }
-  for (const t of x.ticks) {
+  });
+  x.ticks.forEach((t, i) => {
     const px = coord(plot.px(t));
     parts.push(
       `<line class="grid" x1="${px}" y1="${coord(top)}" x2="${px}" y2="${coord(bottom)}"/>`,
-      `<text x="${px}" y="${coord(bottom + 12)}" text-anchor="middle">${t.toFixed(xd)}</text>`,
+      `<text x="${px}" y="${coord(bottom + 12)}" text-anchor="middle">${xl[i]}</text>`,
     );
-  }
+  });
   parts.push(
     `<polyline class="frame" points="${coord(left)},${coord(top)} ${coord(left)},${coord(bottom)} ${coord(right)},${coord(bottom)}"/>`,
     `<text x="${coord(left + plot.plotWidth / 2)}" y="${coord(bottom + 28)}" text-anchor="middle">${esc(x.label)}</text>`,
