@@ -100,6 +100,29 @@ test("a tiny ViT3D with LoRA (qkv, proj, patch embedding) learns a 3D blob set t
   assert.ok(auc > 0.8, `val AUC ${auc}`);
 });
 
+test("linear probe trains the head only; full trains the 3D backbone too; MoLRE on ViT3D defaults to the fused qkv", async () => {
+  const build = (method: string, backbone = "tiny-vit3d") =>
+    buildTaskModel(taskModelConfig({ backbone, method }), {
+      findings: 2,
+      views: [],
+      channels: 3,
+      size: [H, W],
+      layout: "volume",
+      seed: 1,
+    });
+  const names = (m: Native3d) => [...anyMc3dTrainable(m).params().keys()];
+  const probe = await build("linear_probe");
+  assert.deepEqual(names(probe.model).sort(), ["head.bias", "head.weight"]);
+  const full = await build("full", "tiny-cnn3d");
+  const all = [...full.model.namedParameters()].map(([n]) => n);
+  assert.deepEqual(names(full.model).sort(), all.sort());
+  assert.ok(all.some((n) => n.startsWith("backbone.stem")));
+  const molre = await build("molre");
+  assert.deepEqual(molre.summary.targets, ["backbone.blocks.0.attn.qkv", "backbone.blocks.1.attn.qkv"]);
+  // K·r·(d_in + d_out) + K·d_in per layer, d_in 24, d_out 72 (fused qkv), K 4, r 4 (the defaults).
+  assert.equal(molre.summary.addedParams, 2 * (4 * 4 * (24 + 72) + 4 * 24));
+});
+
 function config(runDir: string, backbone: string, layout: "slices" | "volume", method = "molre") {
   return {
     seed: 4,
