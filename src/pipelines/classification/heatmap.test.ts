@@ -13,7 +13,9 @@ import { readNifti, writeNifti } from "../../io/nifti/index.js";
 import { MultiHeadAttention, selfAttentionProbs } from "../../nn/layers/attention.js";
 import { BuildContext } from "../../nn/module.js";
 import { Dinov2Model } from "../../nn/nets/dinov2.js";
+import { Vit3d } from "../../nn/nets/vit3d.js";
 import { AnyMc3d } from "../../tasks/classification/anymc3d.js";
+import { Native3d } from "../../tasks/classification/native3d.js";
 import { trainConfig } from "../../train/config.js";
 import { Volume } from "../../volume/volume.js";
 import { heatmapForScan, heatmapPng, patchRelevance } from "./heatmap.js";
@@ -240,4 +242,34 @@ test("rollout and a second plane: the maximum stays on the blob; coronal + axial
   assert.deepEqual(h.volume.shape, vol.shape);
   assert.deepEqual([...h.volume.affine], [...vol.affine]);
   await assert.rejects(heatmapForScan(m, [vol], { finding: "nope" }), /no finding "nope"/);
+});
+
+test("the native 3D path (a tiny ViT3D): CLS→3D-patch attention mapped back onto the scan's grid", async () => {
+  const { vol } = lpsScan();
+  const backbone = new Vit3d({
+    in_channels: 1,
+    hidden_size: 24,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    mlp_ratio: 2,
+    patch_size: [2, 8, 8],
+  });
+  backbone.freeze();
+  const model = new Native3d(backbone, { findings: 2 });
+  const m = handModel();
+  m.built = { model } as LoadedTaskModel["built"];
+  (m.config.data.preprocess as Record<string, unknown>).layout = "volume";
+  const h = await heatmapForScan(m, [vol], { topK: 3 });
+  assert.deepEqual(h.views[0]!.shape, [8, 32, 32]);
+  assert.deepEqual(h.volume.shape, vol.shape);
+  assert.deepEqual([...h.volume.affine], [...vol.affine]);
+  const v = h.volume.real();
+  assert.ok(Math.abs(Math.max(...v) - 1) < 1e-6 && Math.min(...v) >= 0);
+  const d = h.views[0]!.data;
+  assert.ok(
+    d.some((x) => Math.abs(x - d[0]!) > 1e-6),
+    "not constant",
+  );
+  const png = PNG.sync.read(Buffer.from(heatmapPng(h, { topK: 3 })));
+  assert.equal(png.width, 3 * 128 + 2 * 2);
 });

@@ -5,6 +5,8 @@
  * view mapped back through the preprocessing onto the input scan's voxel grid (`toScanGrid`: the
  * inverse of the slice axis, resize, resampling and reorientation), summed over views and
  * divided by the maximum. The result overlays the input scan exactly: same shape, same affine.
+ * The native 3D path with a ViT3D gets the CLS's attention over its 3D patch grid, upsampled
+ * trilinearly (it has no slice weights); a 3D CNN has no attention and no heat map.
  */
 import { PNG } from "pngjs";
 import type { ModelInput, ModelView } from "../../data/pipeline.js";
@@ -61,10 +63,9 @@ export interface ScanHeatmap {
   views: ViewHeatmap[];
 }
 
-/** Patch size [ph, pw] of a ViT backbone (its patch embedding's kernel). */
-export function patchSizeOf(backbone: VisionBackbone): [number, number] {
-  for (const [, m] of backbone.namedModules())
-    if (m instanceof PatchEmbed) return [m.patch[0] as number, m.patch[1] as number];
+/** Patch size of a ViT backbone (its patch embedding's kernel): [ph, pw], or [pd, ph, pw] in 3D. */
+export function patchSizeOf(backbone: VisionBackbone): number[] {
+  for (const [, m] of backbone.namedModules()) if (m instanceof PatchEmbed) return [...m.patch];
   throw new InputError(`heat maps need a ViT backbone with a patch embedding (${backbone.arch} has none)`);
 }
 
@@ -119,10 +120,32 @@ export function patchRelevance(
 }
 
 /**
- * The model-grid map of one view: per slice, the patch relevance upsampled (bilinear,
- * half-pixel centres) to the patch-covered pixels, edge rows/columns beyond the last full
- * patch repeated, times the slice weight.
+ * A patch-grid map [A, B, C] (2D: [S, gh, gw] with A = S slices; 3D: [gd, gh, gw]) upsampled
+ * (linear, half-pixel centres) along the patched axes to the pixels the patches cover, and
+ * extended to `size` by repeating the edge beyond the last full patch.
  */
+export function upsampleGrid(
+  relevance: Float32Array,
+  grid: readonly [number, number, number],
+  patch: readonly [number, number, number],
+  size: readonly [number, number, number],
+): Float32Array {
+  const covered = grid.map((g, i) => g * (patch[i] as number)) as [number, number, number];
+  const up = resizeTensor(relevance, grid, covered, "linear");
+  const [A, B, C] = size;
+  const [ca, cb, cc] = covered;
+  const out = new Float32Array(A * B * C);
+  for (let a = 0; a < A; a++) {
+    const aa = Math.min(a, ca - 1);
+    for (let b = 0; b < B; b++) {
+      const row = (aa * cb + Math.min(b, cb - 1)) * cc;
+      for (let c = 0; c < C; c++) out[(a * B + b) * C + c] = up[row + Math.min(c, cc - 1)] as number;
+    }
+  }
+  return out;
+}
+
+/** Per slice, the upsampled patch relevance [S, H, W] times the slice weight. */
 export function viewHeatmap(
   relevance: Float32Array,
   grid: [number, number],
@@ -131,18 +154,11 @@ export function viewHeatmap(
   weights: readonly number[],
 ): Float32Array {
   const S = weights.length;
-  const [gh, gw] = grid;
   const [H, W] = size;
-  const [ch, cw] = [gh * patch[0], gw * patch[1]];
-  const up = resizeTensor(relevance, [S, gh, gw], [S, ch, cw], "linear");
-  const out = new Float32Array(S * H * W);
+  const out = upsampleGrid(relevance, [S, grid[0], grid[1]], [1, patch[0], patch[1]], [S, H, W]);
   for (let s = 0; s < S; s++) {
     const a = weights[s] as number;
-    for (let y = 0; y < H; y++) {
-      const yy = Math.min(y, ch - 1);
-      for (let x = 0; x < W; x++)
-        out[(s * H + y) * W + x] = a * (up[(s * ch + yy) * cw + Math.min(x, cw - 1)] as number);
-    }
+    for (let i = s * H * W; i < (s + 1) * H * W; i++) out[i] = a * (out[i] as number);
   }
   return out;
 }
@@ -172,11 +188,6 @@ export async function heatmapForInput(
       `--finding: the model has no finding "${opts.finding}" (it has ${m.findings.join(", ")})`,
     );
   const model = m.built.model;
-  if (input.views.some((v) => v.plane === "volume"))
-    throw new InputError(
-      'heat maps are drawn from slice attention × slice weights; the native 3D path (data.preprocess.layout "volume") has no slice pooling to draw them from',
-      m.runDir,
-    );
   const { graph, feeds, outputs } = taskGraph(m, input);
   const records = selfAttentionProbs(graph);
   const V = model.views.length;
@@ -197,14 +208,28 @@ export async function heatmapForInput(
   let sum: Float32Array | undefined;
   for (const [v, plane] of model.views.entries()) {
     const view = input.views.find((x) => x.plane === plane) as ModelView;
-    const [S, , H, W] = view.shape as [number, number, number, number];
-    const grid: [number, number] = [Math.floor(H / patch[0]), Math.floor(W / patch[1])];
     const layers = wanted(v).map((k) => res[`attn_${k}`] as Float32Array);
     const T = (records[v * L] as Value).shape[2] as number;
-    const rel = patchRelevance(layers, S, T, grid[0] * grid[1], rollout);
     const weights = prediction.sliceWeights[plane] as number[];
-    const data = viewHeatmap(rel, grid, patch, [H, W], weights);
-    views.push({ plane, shape: [S, H, W], data, sliceWeights: weights, view });
+    let data: Float32Array;
+    let shape: [number, number, number];
+    if (view.plane === "volume") {
+      // The native 3D path: one CLS over the 3D patch grid; no slice weights to multiply by.
+      const [, D, H, W] = view.shape as [number, number, number, number];
+      const [pd, ph, pw] = patch as [number, number, number];
+      const grid: [number, number, number] = [Math.floor(D / pd), Math.floor(H / ph), Math.floor(W / pw)];
+      const rel = patchRelevance(layers, 1, T, grid[0] * grid[1] * grid[2], rollout);
+      data = upsampleGrid(rel, grid, [pd, ph, pw], [D, H, W]);
+      shape = [D, H, W];
+    } else {
+      const [S, , H, W] = view.shape as [number, number, number, number];
+      const [ph, pw] = patch as [number, number];
+      const grid: [number, number] = [Math.floor(H / ph), Math.floor(W / pw)];
+      const rel = patchRelevance(layers, S, T, grid[0] * grid[1], rollout);
+      data = viewHeatmap(rel, grid, [ph, pw], [H, W], weights);
+      shape = [S, H, W];
+    }
+    views.push({ plane, shape, data, sliceWeights: weights, view });
     const back = toScanGrid(data, view, input.scan).real();
     if (!sum) sum = Float32Array.from(back);
     else for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (back[i] as number);
@@ -228,7 +253,7 @@ function hot(t: number): [number, number, number] {
 }
 
 /**
- * PNG bytes of the top-k slices (by slice weight) of the first view: the first channel of the
+ * PNG bytes of the top-k slices (by slice weight; 3D models: by heat) of the first view: the first channel of the
  * model input in grey (the brain window for CT), the heat map (min–max over the shown slices) in
  * a hot colour map with alpha proportional to it, tiles left to right (four per row), each upscaled to at least 128 px.
  */
@@ -236,9 +261,13 @@ export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8A
   const v = h.views[0] as ViewHeatmap;
   const [S, H, W] = v.shape;
   const k = Math.max(1, Math.min(opts.topK ?? 6, S));
-  const order = [...Array(S).keys()].sort(
-    (a, b) => (v.sliceWeights[b] as number) - (v.sliceWeights[a] as number),
-  );
+  // A 3D model's slice weights are uniform: its slices are ranked by their heat instead.
+  const volume = v.view.plane === "volume";
+  const rank = (s: number) =>
+    volume
+      ? v.data.subarray(s * H * W, (s + 1) * H * W).reduce((a, b) => a + b, 0)
+      : (v.sliceWeights[s] as number);
+  const order = [...Array(S).keys()].sort((a, b) => rank(b) - rank(a));
   const slices = order.slice(0, k).sort((a, b) => a - b);
   // The overlay spans the shown slices' own range, so a baseline every patch gets (rollout's
   // identity share) stays transparent.
@@ -250,13 +279,15 @@ export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8A
       if (x > hmax) hmax = x;
     }
   const hspan = hmax > hmin ? hmax - hmin : 0;
-  const C = v.view.shape[1] as number;
+  // Channel 0 of slice s: [S, C, H, W] stacks, or the [C, D, H, W] volume.
+  const C = v.view.shape[volume ? 0 : 1] as number;
+  const at0 = (s: number, i: number) => v.view.data[(volume ? s * H * W : s * C * H * W) + i] as number;
   // The grey image: channel 0, min–max over the shown slices (CT windows are already in [0, 1]).
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const s of slices)
     for (let i = 0; i < H * W; i++) {
-      const g = v.view.data[s * C * H * W + i] as number;
+      const g = at0(s, i);
       if (g < lo) lo = g;
       if (g > hi) hi = g;
     }
@@ -276,7 +307,7 @@ export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8A
     for (let y = 0; y < H * f; y++)
       for (let x = 0; x < W * f; x++) {
         const p = s * H * W + Math.floor(y / f) * W + Math.floor(x / f);
-        const grey = (255 * ((v.view.data[s * C * H * W + (p - s * H * W)] as number) - lo)) / span;
+        const grey = (255 * (at0(s, p - s * H * W) - lo)) / span;
         const t = hspan > 0 ? ((v.data[p] as number) - hmin) / hspan : 0;
         const [r, g, b] = hot(t);
         const a = 0.6 * t;
