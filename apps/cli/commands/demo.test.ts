@@ -1,36 +1,48 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { readManifest, readNifti } from "../../../src/index.js";
+import { parseBenchResults, readManifest } from "../../../src/index.js";
 import { assertInputError, runCli } from "../../../test/cli.js";
 import { tempDir } from "../../../test/paths.js";
 
-test("medadapt demo writes a readable phantom set and reports it in JSON", async (t) => {
-  const out = join(tempDir(t), "set");
-  const r = runCli("demo", "--out", out, "--n", "3", "--json");
+test("medadapt demo --quick --json: baseline, LoRA and MoLRE on a phantom set, report and results agree", async (t) => {
+  const out = join(tempDir(t), "demo");
+  const r = runCli("demo", "--out", out, "--quick", "--json");
   assert.equal(r.code, 0, r.stderr);
   const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-  assert.equal(last.cases, 3);
-  const m = await readManifest(join(out, "manifest.csv"));
-  assert.equal(m.cases.length, 3);
-  // The reported first scan is the file on disk, read independently here.
-  const vol = await readNifti(last.first_scan.path);
-  assert.deepEqual(last.first_scan.shape, [...vol.shape]);
-  const real = vol.real();
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of real) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
+  assert.deepEqual(Object.keys(last.methods).sort(), ["baseline", "lora", "molre"]);
+  assert.equal(last.report, join(out, "report.html"));
+  assert.ok(last.seconds > 0);
+  assert.match(readFileSync(last.report, "utf8"), /^<!DOCTYPE html>/);
+  const resultsPath = join(out, "results.json");
+  const results = parseBenchResults(JSON.parse(readFileSync(resultsPath, "utf8")), resultsPath);
+  const manifest = await readManifest(join(out, "data", "manifest.csv"));
+  assert.equal(
+    results.dataset.cases.train + results.dataset.cases.val + results.dataset.cases.test,
+    manifest.cases.length,
+  );
+  for (const run of results.runs) {
+    const m = last.methods[run.method];
+    assert.equal(m.mean_auc, run.test.mean_auc);
+    assert.deepEqual(m.ci, run.test.ci);
+    assert.equal(m.trainable_params, run.trainable_params);
+    assert.equal(m.added_param_fraction, run.added_param_fraction);
   }
-  assert.equal(last.first_scan.hu.min, min);
-  assert.equal(last.first_scan.hu.max, max);
-  // A head CT: air outside, dense bone inside.
-  assert.ok(min <= -900 && max >= 700, `HU range ${min}..${max}`);
-  assert.ok(existsSync(join(out, "previews")));
+  // The frozen baseline adds nothing; the adapters add weights to the backbone.
+  assert.equal(last.methods.baseline.added_param_fraction, 0);
+  assert.ok(last.methods.lora.added_param_fraction > 0);
+  assert.ok(last.methods.molre.added_param_fraction > 0);
+  assert.deepEqual(
+    results.runs.map((x) => [x.method, x.adapter, x.pooling]),
+    [
+      ["baseline", "linear_probe", "mean"],
+      ["lora", "lora", "attention"],
+      ["molre", "molre", "attention"],
+    ],
+  );
 });
 
-test("medadapt demo refuses a bad --n with one line and exit 2", () => {
-  assertInputError(runCli("demo", "--n", "0"), "--n", /--n must be/);
+test("medadapt demo refuses a bad --seed with one line and exit 2", () => {
+  assertInputError(runCli("demo", "--seed", "x"), "--seed", /--seed must be an integer/);
 });
