@@ -6,7 +6,8 @@ const USAGE = `usage: medadapt export --model RUN_DIR --out model.onnx [--no-mer
 
 Writes a trained run as one ONNX file that runs in plain ONNX Runtime (Node, browser, Python):
 inputs are the preprocessed slice stacks [1, S, C, H, W], one per view, named by plane (axial,
-coronal, sagittal); outputs are "probabilities" [1, F] and the slice weights [1, S]
+coronal, sagittal), or "volume" [1, C, D, H, W] for the native 3D path; outputs are
+"probabilities" [1, F] and the slice weights [1, S]
 ("slice_weights", or "slice_weights_<plane>" with several views). LoRA is merged into the base
 weights (W + α/r·B·A); MoLRE with several experts routes on its input, so its experts and router
 stay as graph operations. metadata_props hold the findings (output order), the preprocessing

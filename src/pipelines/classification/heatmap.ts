@@ -9,6 +9,7 @@
  * trilinearly (it has no slice weights); a 3D CNN has no attention and no heat map.
  */
 import { PNG } from "pngjs";
+import type { PreprocessConfig } from "../../data/config.js";
 import type { ModelInput, ModelView } from "../../data/pipeline.js";
 import { toScanGrid } from "../../data/pipeline.js";
 import { resizeTensor } from "../../data/resize.js";
@@ -20,6 +21,7 @@ import { selfAttentionProbs } from "../../nn/layers/attention.js";
 import { PatchEmbed } from "../../nn/layers/conv.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
 import { Volume } from "../../volume/volume.js";
+import { resolveWindows } from "../../volume/window.js";
 import {
   type LoadedTaskModel,
   type Prediction,
@@ -57,6 +59,8 @@ export interface ViewHeatmap {
 export interface ScanHeatmap {
   prediction: Prediction;
   finding: string;
+  /** The input channel the PNG shows in grey: the brain window's (CT), else the first. */
+  greyChannel: number;
   rollout: boolean;
   /** float32, the input scan's shape and affine, values in [0, 1] (0: no attention). */
   volume: Volume;
@@ -241,7 +245,15 @@ export async function heatmapForInput(
   const volume = Volume.fromReal(out, input.scan.shape, input.scan.affine, {
     description: `medadapt heat map (${rollout ? "rollout" : "last block"}) ${finding}`.slice(0, 79),
   });
-  return { prediction, finding, rollout, volume, views };
+  return { prediction, finding, rollout, volume, views, greyChannel: brainChannel(m) };
+}
+
+/** Index of the brain window (W 80, L 40) among the CT windows of the first image, else 0. */
+function brainChannel(m: LoadedTaskModel): number {
+  const pre = m.config.data.preprocess as PreprocessConfig;
+  if (pre.intensity.kind !== "ct") return 0;
+  const i = resolveWindows(pre.intensity.windows).findIndex((w) => w.level === 40 && w.width === 80);
+  return Math.max(0, i);
 }
 
 // ---------- PNG overlay montage
@@ -253,9 +265,10 @@ function hot(t: number): [number, number, number] {
 }
 
 /**
- * PNG bytes of the top-k slices (by slice weight; 3D models: by heat) of the first view: the first channel of the
- * model input in grey (the brain window for CT), the heat map (min–max over the shown slices) in
- * a hot colour map with alpha proportional to it, tiles left to right (four per row), each upscaled to at least 128 px.
+ * PNG bytes of the top-k slices (by slice weight; 3D models: by heat) of the first view: the
+ * model input's brain-window channel in grey (CT; the first channel otherwise), the heat map
+ * (min–max over the shown slices) in a hot colour map with alpha proportional to it, tiles left
+ * to right (four per row), each upscaled to at least 128 px.
  */
 export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8Array {
   const v = h.views[0] as ViewHeatmap;
@@ -279,10 +292,12 @@ export function heatmapPng(h: ScanHeatmap, opts: { topK?: number } = {}): Uint8A
       if (x > hmax) hmax = x;
     }
   const hspan = hmax > hmin ? hmax - hmin : 0;
-  // Channel 0 of slice s: [S, C, H, W] stacks, or the [C, D, H, W] volume.
+  // The grey channel of slice s: [S, C, H, W] stacks, or the [C, D, H, W] volume.
   const C = v.view.shape[volume ? 0 : 1] as number;
-  const at0 = (s: number, i: number) => v.view.data[(volume ? s * H * W : s * C * H * W) + i] as number;
-  // The grey image: channel 0, min–max over the shown slices (CT windows are already in [0, 1]).
+  const c0 = Math.min(h.greyChannel, C - 1);
+  const at0 = (s: number, i: number) =>
+    v.view.data[(volume ? (c0 * S + s) * H * W : (s * C + c0) * H * W) + i] as number;
+  // The grey image: min–max over the shown slices (CT windows are already in [0, 1]).
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (const s of slices)
