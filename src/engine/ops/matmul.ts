@@ -40,8 +40,16 @@ function matmulGradA(dy: Value, a: Value, b: Value): Value {
     );
     return matmul(dyF, bF);
   }
+  // Both operands transposed views (attention's Q·Kᵀ): Bᵀ would be a second transpose of B's
+  // source, which ORT composes into a materialised copy instead of fusing it into the MatMul.
+  // dA = (B·dYᵀ)ᵀ fuses dYᵀ into the MatMul and leaves one transpose that ORT merges with the
+  // gradient of A's own Transpose.
+  if (transposed(a) && transposed(b))
+    return unbroadcast(transposeLast2(matmul(b, transposeLast2(dy))), a.shape);
   return unbroadcast(matmul(dy, transposeLast2(b)), a.shape);
 }
+
+const transposed = (v: Value): boolean => v.producer?.op === "Transpose";
 
 /** dB = Aᵀ·dY, summed over broadcast batch axes. */
 function matmulGradB(dy: Value, a: Value, b: Value): Value {
@@ -53,6 +61,9 @@ function matmulGradB(dy: Value, a: Value, b: Value): Value {
     const dyF = reshape(dy, [-1, n]);
     return matmul(transposeLast2(aF), dyF);
   }
+  // As in matmulGradA: dB = (dYᵀ·A)ᵀ when both operands are transposed views.
+  if (transposed(a) && transposed(b))
+    return unbroadcast(transposeLast2(matmul(transposeLast2(dy), a)), b.shape);
   return unbroadcast(matmul(transposeLast2(a), dy), b.shape);
 }
 

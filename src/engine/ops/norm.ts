@@ -1,8 +1,10 @@
 // Softmax, LogSoftmax and LayerNormalization.
-import type { Value } from "../ir/graph.js";
-import { add, div, exp, mul, sqrt, sub } from "./elementwise.js";
+import { sizeOf, type Value } from "../ir/graph.js";
+import { add, div, exp, mul, neg, sqrt, sub } from "./elementwise.js";
+import { matmul } from "./matmul.js";
 import { reduceMean, reduceSum, unbroadcast } from "./reduce.js";
 import { apply1, attrNum, defineOp, fail, normAxis } from "./registry.js";
+import { reshape } from "./shape.js";
 
 const same = ([x]: readonly Value[]) => [{ shape: (x as Value).shape, dtype: (x as Value).dtype }];
 
@@ -54,24 +56,26 @@ defineOp("LayerNormalization", {
   },
   onnxAttrs: { axis: "int", epsilon: "float" },
   grad: ({ node, dys: [dy], needs }) => {
-    // float64 recomputes the statistics (ONNX's Mean/InvStdDev outputs are float32 only).
     const [x, scale, bias] = node.inputs as [Value, Value, Value | undefined];
     const axis = normAxis(attrNum(node.attrs, "axis", -1), x.rank);
     const eps = attrNum(node.attrs, "epsilon", 1e-5);
-    const axes = x.shape.map((_, i) => i).filter((i) => i >= axis);
     const d = dy as Value;
-    const [, mean, invStd] = node.outputs;
-    const xc = sub(x, mean ?? reduceMean(x, axes, true));
-    const rstd = invStd ?? div(1, sqrt(add(reduceMean(mul(xc, xc), axes, true), eps)));
-    const xhat = mul(xc, rstd);
+    // float32 nodes reuse ORT's Mean/InvStdDev outputs; float64 recomputes them.
+    const [, savedMean, savedInvStd] = node.outputs;
+    const axes = x.shape.map((_, i) => i).filter((i) => i >= axis);
+    const mean = savedMean ?? reduceMean(x, axes, true);
+    const rstd = savedInvStd ?? div(1, sqrt(add(reduceMean(square(sub(x, mean)), axes, true), eps)));
+    const rows = sizeOf(x.shape.slice(0, axis));
+    const cols = sizeOf(x.shape.slice(axis));
+    if (scale.size === cols) return layerNormGrad2d(d, x, scale, bias, mean, rstd, rows, cols, needs);
+    // Scale broadcast inside the normalised block: the same algebra with plain reductions.
+    const xhat = mul(sub(x, mean), rstd);
+    const dg = mul(d, scale);
     let dx: Value | undefined;
     if (needs[0]) {
-      const dxhat = mul(d, scale);
-      const t = sub(
-        sub(dxhat, reduceMean(dxhat, axes, true)),
-        mul(xhat, reduceMean(mul(dxhat, xhat), axes, true)),
-      );
-      dx = mul(rstd, t);
+      const m1 = reduceMean(dg, axes, true);
+      const m2 = reduceMean(mul(dg, xhat), axes, true);
+      dx = mul(rstd, sub(sub(dg, m1), mul(xhat, m2)));
     }
     return [
       dx,
@@ -80,6 +84,51 @@ defineOp("LayerNormalization", {
     ];
   },
 });
+
+/**
+ * LayerNorm backward on the [rows, cols] view with a full-size scale γ, in few full-size passes
+ * (6 writes for dx, where the textbook form with x̂ written out takes 9): dx is expanded in x
+ * instead of x̂ (PyTorch's CPU kernel form), with per-row coefficients (r = 1/σ, μ the mean):
+ *   dx = r·(d·γ) + x·b + c,  b = −r³·(mean(dγ·x) − μ·mean(dγ)),  c = −r·mean(dγ) − μ·b.
+ * dγ = Σ_rows d·x̂ = rᵀ·(d·x) − (μ·r)ᵀ·d as two skinny MatMuls (ORT's ReduceSum over leading
+ * axes is slower than a full pass).
+ */
+function layerNormGrad2d(
+  dy: Value,
+  x: Value,
+  scale: Value,
+  bias: Value | undefined,
+  mean: Value,
+  rstd: Value,
+  rows: number,
+  cols: number,
+  needs: readonly boolean[],
+): (Value | undefined)[] {
+  const d = reshape(dy, [rows, cols]);
+  const x2 = reshape(x, [rows, cols]);
+  const mu = reshape(mean, [rows, 1]);
+  const r = reshape(rstd, [rows, 1]);
+  // d·x is needed by dγ; with it, Σ dγ·x is a MatMul against γ instead of another full pass.
+  const dx2 = needs[1] ? mul(d, x2) : undefined;
+  let dx: Value | undefined;
+  if (needs[0]) {
+    const dg = mul(d, reshape(scale, [cols]));
+    const mDg = div(reduceSum(dg, [1], true), cols);
+    const mDgX = div(dx2 ? matmul(dx2, reshape(scale, [cols, 1])) : reduceSum(mul(dg, x2), [1], true), cols);
+    const b = mul(neg(mul(r, mul(r, r))), sub(mDgX, mul(mu, mDg)));
+    const c = sub(neg(mul(r, mDg)), mul(mu, b));
+    dx = reshape(add(add(mul(dg, r), mul(x2, b)), c), x.shape);
+  }
+  let dScale: Value | undefined;
+  if (dx2) {
+    const rRow = reshape(r, [1, rows]);
+    const muR = reshape(mul(mu, r), [1, rows]);
+    dScale = reshape(sub(matmul(rRow, dx2), matmul(muR, d)), scale.shape);
+  }
+  return [dx, dScale, bias && needs[2] ? unbroadcast(dy, bias.shape) : undefined];
+}
+
+const square = (v: Value): Value => mul(v, v);
 
 /** LayerNormalization over the axes from `axis` to the last. */
 export function layerNorm(

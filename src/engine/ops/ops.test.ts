@@ -169,6 +169,23 @@ describe("matmul", () => {
       );
     });
   }
+  test("MatMul of two transposed views (attention's Q·Kᵀ takes the transposed-product gradients)", async () => {
+    const xs = [b, m, 2, k];
+    const ys = [b, n, 2, k];
+    await check(
+      { x: { shape: xs }, y: { shape: ys } },
+      ({ x, y }) => E.matmul(E.transpose(x as Value, [0, 2, 1, 3]), E.transpose(y as Value, [0, 2, 3, 1])),
+      {
+        reference: ({ x, y }) =>
+          R.matmul(
+            R.transpose(x as Float64Array, xs, [0, 2, 1, 3]),
+            [b, 2, m, k],
+            R.transpose(y as Float64Array, ys, [0, 2, 3, 1]),
+            [b, 2, k, n],
+          ),
+      },
+    );
+  });
   test("Gemm transA/transB, alpha, beta, broadcast C", async () => {
     for (const [cs, tA, tB] of [
       [[n], true, false],
@@ -238,6 +255,19 @@ describe("normalisation", () => {
     );
     await check({ x: { shape: s }, g: { shape: s.slice(1) } }, ({ x, g }) =>
       E.layerNorm(x as Value, g as Value, undefined, { axis: 1, epsilon: 1e-3 }),
+    );
+    // A scale that broadcasts inside the normalised block takes the plain-reduction gradient.
+    await check({ x: { shape: s }, g: { shape: [d] }, b: { shape: [1, d] } }, ({ x, g, b }) =>
+      E.layerNorm(x as Value, g as Value, b as Value, { axis: 1 }),
+    );
+  });
+  test(`LayerNormalization in float32 (gradient from ORT's saved Mean/InvStdDev) of ${s}`, async () => {
+    // An offset mean (|μ| ≫ σ) exercises the x-expanded form's cancellation.
+    const data = Array.from(randn(R.size(s), 21), (v, i) => 3 + (i % 3) + 0.5 * v);
+    await check(
+      { x: { shape: s, data }, g: { shape: [s[2] as number] }, b: { shape: [s[2] as number] } },
+      ({ x, g, b }) => E.layerNorm(x as Value, g as Value, b as Value),
+      { dtype: "float32", eps: 1e-2, rtol: 2e-2, atol: 2e-3 },
     );
   });
 });
