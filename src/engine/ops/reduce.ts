@@ -110,7 +110,10 @@ const onesCache = new WeakMap<object, Map<string, Value>>();
 /** A [1, n] row of ones as a constant, one per graph, dtype and length. */
 function onesRow(like: Value, n: number): Value {
   let m = onesCache.get(like.graph);
-  if (!m) onesCache.set(like.graph, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    onesCache.set(like.graph, m);
+  }
   const key = `${like.dtype}:${n}`;
   let v = m.get(key);
   if (!v) {
