@@ -17,6 +17,7 @@ import { compile, Graph, sigmoid, type Value } from "../../engine/index.js";
 import { InputError } from "../../errors.js";
 import { BuildContext, type Parameter } from "../../nn/module.js";
 import type { VisionBackbone } from "../../nn/nets/backbone.js";
+import { KNOWN_BACKBONES } from "../../nn/zoo.js";
 import type { AnyMc3d } from "../../tasks/classification/anymc3d.js";
 import { type BuiltTaskModel, isKnownBackbone, taskModelConfig } from "../../tasks/classification/build.js";
 import { findCheckpoint, readCheckpoint, restoreParams } from "../../train/checkpoint.js";
@@ -72,15 +73,18 @@ async function readPluginTask(dir: string): Promise<PluginTask | undefined> {
 }
 
 /**
- * What decides the frozen backbone's weights: its source (folder or architecture), and for
- * random weights the seed, the init std and the input size and channels the tiny ones are built
- * for. Runs with equal keys can share one backbone.
+ * What decides the frozen backbone's weights: its source (a folder, shipped zoo weights, or an
+ * architecture), and for random weights the seed, the init std and the input size and channels
+ * the tiny ones are built for. Runs with equal keys can share one backbone.
  */
 function backboneKey(config: TrainConfig, images: number, source: string): string {
   const mc = taskModelConfig(config.model, source);
   const pre = config.data.preprocess as PreprocessConfig;
   const channels = channelsPerImage(pre) * images;
   if (!isKnownBackbone(mc.backbone)) return JSON.stringify({ folder: resolve(mc.backbone), channels });
+  // A zoo name with shipped weights is that folder, whatever the seed.
+  const shipped = KNOWN_BACKBONES.find((b) => b.name === mc.backbone)?.dir;
+  if (shipped) return JSON.stringify({ folder: resolve(shipped), channels });
   return JSON.stringify({
     name: mc.backbone,
     seed: config.seed,
