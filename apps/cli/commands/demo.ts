@@ -18,15 +18,16 @@ export const DEMO = {
   full: {
     n: 300,
     shape: [64, 64, 16] as [number, number, number],
-    slices: 16,
-    epochs: 6,
+    // Pairs of 10 mm slices averaged into 20 mm slabs: half the backbone passes per scan.
+    slices: 8,
+    epochs: 8,
     bootstrap: 1000,
     heatmaps: 2,
   },
   quick: {
     n: 24,
     shape: [64, 64, 8] as [number, number, number],
-    slices: 8,
+    slices: 4,
     epochs: 1,
     bootstrap: 200,
     heatmaps: 1,
@@ -65,8 +66,8 @@ export const DEMO = {
   train: {
     batchSize: 8,
     groups: [
-      { name: "adapter", match: "lora_|molre_", lr: 1e-3, weightDecay: 1e-5 },
-      { name: "head", match: "(^|\\.)(head|query)(\\.|$)", lr: 3e-3, weightDecay: 1e-4 },
+      { name: "adapter", match: "lora_|molre_", lr: 3e-3, weightDecay: 1e-5 },
+      { name: "head", match: "(^|\\.)(head|query)(\\.|$)", lr: 1e-2, weightDecay: 1e-4 },
     ],
     warmupEpochs: 0.5,
     loss: { kind: "focal", gamma: 2, alpha: 0.25 },
