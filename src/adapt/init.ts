@@ -1,18 +1,13 @@
 // Seeded initialisers for adapter weights, matching PEFT's defaults so a fresh adapter is
 // distributed like one made in Python (values differ: the generators differ).
 import { randn } from "../engine/index.js";
+import { Rng } from "../random/rng.js";
 
-/** Uniform [0, 1) numbers from a seeded mulberry32 generator. */
+/** Uniform [0, 1) numbers from the shared seeded `Rng`. */
 export function uniform(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
+  const rng = new Rng(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  for (let i = 0; i < n; i++) out[i] = rng.next();
   return out;
 }
 

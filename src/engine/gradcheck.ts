@@ -1,5 +1,6 @@
 // Checks a graph's forward values against a reference and its gradients against central finite
 // differences (tinygrad's helper_test_op habit: one checker for every op).
+import { Rng } from "../random/rng.js";
 import { grad } from "./autodiff.js";
 import { type AnyTypedArray, type DType, typedArray } from "./ir/dtype.js";
 import { Graph, type Shape, sizeOf, type Value } from "./ir/graph.js";
@@ -42,19 +43,11 @@ export interface GradCheckReport {
   failures: string[];
 }
 
-/** Deterministic pseudo-random numbers (mulberry32 + Box–Muller), so checks are reproducible. */
+/** Seeded standard-normal numbers from the shared `Rng`, so checks and benchmarks are reproducible. */
 export function randn(n: number, seed = 1): Float64Array {
-  let s = seed >>> 0;
-  const uni = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++)
-    out[i] = Math.sqrt(-2 * Math.log(uni() + 1e-12)) * Math.cos(2 * Math.PI * uni());
+  for (let i = 0; i < n; i++) out[i] = rng.normal();
   return out;
 }
 
