@@ -162,7 +162,7 @@ function arraySet(
 export async function runCachedTask(
   config: TrainConfig,
   cacheDir: string,
-  opts: TrainOptions = {},
+  opts: TrainOptions & { log?: (line: string) => void } = {},
   source = "train config",
 ): Promise<TaskRun & { cache: { computed: number; reused: number; seconds: number } }> {
   const setup = await setupTask(config, source);
@@ -191,14 +191,18 @@ export async function runCachedTask(
     { batchSize: config.train.batchSize },
   );
   const cacheInfo = { computed, reused: all.length - computed, seconds: (performance.now() - t0) / 1000 };
+  opts.log?.(
+    `  frozen path: slice embeddings of ${all.length} cases (${computed} computed, ${cacheInfo.reused} cached) in ${cacheInfo.seconds.toFixed(1)} s`,
+  );
   const t = moduleTrainable(model, {
     forward: (ctx, inputs) => classifyEmbeddings(model, ctx, inputs),
     describe: describeTask(setup),
   });
   const run = new RunDir(config.runDir);
+  const { log: _log, ...trainOpts } = opts;
   const result = (await findCheckpoint(run.lastCheckpoint))
-    ? await resume(config.runDir, t, data, opts)
-    : await train(t, data, config, opts);
+    ? await resume(config.runDir, t, data, trainOpts)
+    : await train(t, data, config, trainOpts);
   if (result.status !== "aborted") await savePlugin(setup, result.runDir);
   return { setup, result, cache: cacheInfo };
 }

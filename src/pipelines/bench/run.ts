@@ -151,10 +151,7 @@ async function benchRun(
     if (ck0) log(`  resuming after epoch ${ck0.state.epochsDone}`);
     let status: string;
     if (c.cacheFeatures && cacheableRun(cfg)) {
-      const r = await runCachedTask(cfg, join(c.out, "cache"), trainOpts, "bench config");
-      log(
-        `  frozen path: slice embeddings of ${r.cache.computed + r.cache.reused} cases (${r.cache.computed} computed, ${r.cache.reused} cached) in ${r.cache.seconds.toFixed(1)} s`,
-      );
+      const r = await runCachedTask(cfg, join(c.out, "cache"), { ...trainOpts, log }, "bench config");
       status = r.result.status;
     } else {
       const r = await runTask(ck0 ? { resumeDir: cfg.runDir } : cfg, trainOpts, "bench config");
