@@ -57,14 +57,33 @@ function matmulGradB(dy: Value, a: Value, b: Value): Value {
     // Weight shared across the batch: one [K, M·batch]·[M·batch, N] product.
     const k = a.shape[a.rank - 1] as number;
     const n = b.shape[1] as number;
-    const aF = reshape(a, [-1, k]);
     const dyF = reshape(dy, [-1, n]);
-    return matmul(transposeLast2(aF), dyF);
+    if (a.rank >= 3 && n >= 64) return matmul(rowsLast(a), dyF);
+    return matmul(transposeLast2(reshape(a, [-1, k])), dyF);
   }
   // As in matmulGradA: dB = (dYᵀ·A)ᵀ when both operands are transposed views.
   if (transposed(a) && transposed(b))
     return unbroadcast(transposeLast2(matmul(transposeLast2(dy), a)), b.shape);
   return unbroadcast(matmul(transposeLast2(a), dy), b.shape);
+}
+
+const rowsLastCache = new WeakMap<Value, Value>();
+
+/**
+ * [..., K] → [K, rows] as a materialised transpose, for weight gradients Aᵀ·dY with many rows.
+ * ORT would fuse a plain Transpose into the MatMul as transA, and MLAS' transA path is 20–35%
+ * slower on these shapes (ViT-S: K = 384/1536, rows = 3152) than copying Aᵀ once and running the
+ * untransposed product; moving the last axis to the front of the batched shape (then a Reshape)
+ * is not fused. Cached per value: LoRA's A and B gradients of q and v share the same Aᵀ.
+ */
+function rowsLast(a: Value): Value {
+  let t = rowsLastCache.get(a);
+  if (!t) {
+    const perm = [a.rank - 1, ...a.shape.slice(0, -1).map((_, i) => i)];
+    t = reshape(transpose(a, perm), [a.shape[a.rank - 1] as number, -1]);
+    rowsLastCache.set(a, t);
+  }
+  return t;
 }
 
 function expandBatch(x: Value, like: Value): Value {

@@ -157,6 +157,15 @@ describe("matmul", () => {
       [m, k],
       [k, n],
     ],
+    // A weight with ≥ 64 columns: the gradient multiplies a materialised Aᵀ (rank 3 and 4).
+    [
+      [b, m, k],
+      [k, 64],
+    ],
+    [
+      [2, b, m, k],
+      [k, 65],
+    ],
   ];
   for (const [as, bs] of cases) {
     test(`MatMul ${as} × ${bs}`, async () => {
