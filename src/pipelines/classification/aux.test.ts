@@ -1,22 +1,28 @@
 // Auxiliary pixel supervision through the trainer: on a tiny blob set whose masks mark the blobs,
 // the model trained with the mask decoder (weight 0.5) classifies at least as well as without it,
 // and its decoder learns the masks (the mask loss falls well below its value at the start).
-// A job on a phantom set with `model.aux` runs end to end and saves the decoder with the plugin.
+// A job on a phantom set with `model.aux` runs end to end and saves the decoder with the plugin;
+// the loader's training batches carry each case's preprocessed mask and presence weights.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { applyMethod } from "../../adapt/index.js";
+import { preprocessConfig } from "../../data/config.js";
+import { readManifest } from "../../data/manifest.js";
+import { prepareCase } from "../../data/pipeline.js";
 import { compile, Graph, randn, releaseSessions, type Value } from "../../engine/index.js";
 import { readSafetensors } from "../../io/safetensors/index.js";
 import { type Dinov2Config, Dinov2Model } from "../../nn/index.js";
 import { BuildContext } from "../../nn/module.js";
 import { generateHeadCtSet } from "../../phantom/index.js";
+import { Rng } from "../../random/rng.js";
 import { AnyMc3d } from "../../tasks/classification/anymc3d.js";
 import { auxMaskLoss } from "../../tasks/classification/aux-decoder.js";
 import { memoryData, train, trainConfig } from "../../train/index.js";
 import type { BatchTensor } from "../../train/trainable.js";
+import { auxLoaderData } from "./aux-data.js";
 import { runTask } from "./job.js";
 import { AUX_MASK_INPUT, AUX_WEIGHT_INPUT, anyMc3dTrainable } from "./trainable.js";
 
@@ -196,4 +202,62 @@ test("a job with model.aux on phantom hemorrhage masks trains and saves the deco
     runTask(cfg(join(dir, "bad"), "tumour_mask"), { progress: null }),
     /model\.aux: no training case has a "tumour" mask/,
   );
+});
+
+test("auxLoaderData: training batches carry each case's preprocessed mask (foreground) and weights present/Σ present; a case without the mask weighs 0", async () => {
+  const set = join(dir, "set-loader");
+  const manifest = (await generateHeadCtSet(set, { n: 6, seed: 3, shape: [32, 32, 8], workers: 1 })).manifest;
+  // Drop the first case's hemorrhage mask.
+  const lines = readFileSync(manifest, "utf8").trim().split("\n");
+  const header = (lines[0] as string).split(",");
+  const col = header.indexOf("hemorrhage_mask");
+  const row = (lines[1] as string).split(",");
+  row[col] = "";
+  lines[1] = row.join(",");
+  const edited = join(set, "manifest-one-unmasked.csv");
+  writeFileSync(edited, `${lines.join("\n")}\n`);
+  const m = await readManifest(edited, { labels: ["any_intracranial_hemorrhage"] });
+  const unmasked = m.cases[0]!.id;
+  assert.equal(m.cases[0]!.masks.hemorrhage, undefined);
+  // 32² × 8 → 16² × 4: masks shrink by maximum, as in the data layer.
+  const pre = preprocessConfig({ size: [16, 16], slices: 4 });
+  const data = auxLoaderData(
+    {
+      findings: m.findings,
+      train: m.cases,
+      val: [],
+      loader: { config: pre, batchSize: 4, workers: 0 },
+    },
+    "hemorrhage",
+  );
+  let seen = 0;
+  let foreground = 0;
+  for await (const b of data.train({ seed: 0, epoch: 0, rng: new Rng(0) })) {
+    const ids = b.ids as string[];
+    const mask = b.inputs[AUX_MASK_INPUT("axial")]!;
+    const w = b.inputs[AUX_WEIGHT_INPUT]!;
+    assert.deepEqual(mask.shape, [ids.length, 4, 16, 16]);
+    assert.deepEqual(w.shape, [ids.length]);
+    const present = ids.filter((id) => id !== unmasked).length;
+    for (const [i, id] of ids.entries()) {
+      const got = mask.data.subarray(i * 1024, (i + 1) * 1024);
+      if (id === unmasked) {
+        assert.equal(w.data[i], 0);
+        assert.ok(got.every((v) => v === 0));
+        continue;
+      }
+      assert.ok(Math.abs(w.data[i]! - 1 / present) < 1e-7);
+      const c = m.cases.find((x) => x.id === id)!;
+      const want = (await prepareCase(c, pre, { masks: ["hemorrhage"] })).masks.hemorrhage![0]!.data;
+      assert.deepEqual(
+        [...got],
+        [...want].map((v) => (v > 0 ? 1 : 0)),
+        id,
+      );
+      foreground += got.reduce((a, v) => a + v, 0);
+    }
+    seen += ids.length;
+  }
+  assert.equal(seen, 6);
+  assert.ok(foreground > 0, "some phantom case has a hemorrhage");
 });
