@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { compile, Graph, randn, releaseSessions } from "../../engine/index.js";
+import { Dinov2Model } from "../../nn/index.js";
 import { BuildContext } from "../../nn/module.js";
+import { AnyMc3d } from "./anymc3d.js";
 import { AuxDecoder, auxMaskLoss } from "./aux-decoder.js";
 
 after(() => releaseSessions());
@@ -79,4 +81,38 @@ test("auxMaskLoss = Σ_b w_b (mean BCE_b + soft Dice_b) by hand", async () => {
     want += weights[b]! * (bce + dice);
   }
   assert.ok(Math.abs(got - want) < 1e-5, `${got} vs ${want}`);
+});
+
+test("AnyMc3d with aux: mask logits per view [B, S, H, W] in training graphs only", () => {
+  const backbone = new Dinov2Model({
+    hidden_size: 8,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    mlp_ratio: 2,
+    hidden_act: "gelu",
+    layer_norm_eps: 1e-6,
+    image_size: 16,
+    patch_size: 4,
+    num_channels: 1,
+    qkv_bias: true,
+    layerscale_value: 1,
+    use_swiglu_ffn: false,
+    use_mask_token: false,
+  });
+  const m = new AnyMc3d(backbone, { findings: 2, views: ["axial", "coronal"], aux: { patch: [4, 4] } });
+  assert.ok(m.hasAux);
+  for (const training of [true, false]) {
+    const g = new Graph();
+    const out = m.classify(new BuildContext(m, { graph: g, training }), {
+      axial: g.input("axial", [2, 3, 1, 16, 16]),
+      coronal: g.input("coronal", [2, 5, 1, 16, 12]),
+    });
+    if (!training) {
+      assert.equal(out.auxLogits, undefined);
+      continue;
+    }
+    assert.deepEqual(out.auxLogits?.axial?.shape, [2, 3, 16, 16]);
+    assert.deepEqual(out.auxLogits?.coronal?.shape, [2, 5, 16, 12]);
+  }
+  assert.equal(new AnyMc3d(backbone, { findings: 2 }).hasAux, false);
 });
