@@ -1,11 +1,13 @@
 // How much a backbone's frozen features say about the findings: a linear probe (per-finding
-// L2-regularised logistic regression on z-scored scan features, 5-fold cross-validation over the
+// L2-regularised logistic regression on z-scored scan features, stratified 5-fold cross-validation over the
 // manifest's scans, out-of-fold probabilities) of slice features averaged over each scan's axial
 // slices — the layernormed CLS token (what the demo's frozen mean-pooling baseline sees) and the
 // mean of the patch tokens — for a Hugging Face backbone folder and for random-init backbones of
 // the same architecture. Mean ROC AUC over the findings with ≥ --min-pos positives and negatives.
 // Usage: npm run bench:probe -- --manifest M --backbone DIR [--json] [--folds 5] [--lambda 0.1]
-//        [--min-pos 10] [--seed 0] [--init-std 0.3]
+//        [--min-pos 10] [--seed 0] [--init-std 0.3] [--findings a,b,…] [--dump FEATURES.json]
+// --dump writes every feature set and the labels, to cross-check the probe with another library.
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { nn, prepareCase, preprocessConfig, readManifest, rocAuc } from "../../src/index.js";
@@ -20,6 +22,9 @@ const { values } = parseArgs({
     "min-pos": { type: "string", default: "10" },
     seed: { type: "string", default: "0" },
     "init-std": { type: "string", default: "0.3" },
+    dump: { type: "string" },
+    findings: { type: "string" },
+    "pretrained-only": { type: "boolean", default: false },
   },
 });
 if (!values.manifest || !values.backbone) {
@@ -69,6 +74,25 @@ async function features(model: nn.VisionBackbone): Promise<{ cls: Float64Array[]
   return { cls, patch };
 }
 
+/**
+ * No backbone at all: each window channel average-pooled to an 8 × 8 grid and averaged over the
+ * slices (3 × 64 features), to show what plain intensities already tell the probe.
+ */
+function pixelFeatures(): Float64Array[] {
+  const [, C, H, W] = shape as [number, number, number, number];
+  const g = 8;
+  return images.map((img) => {
+    const f = new Float64Array(C * g * g);
+    for (let s = 0; s < S; s++)
+      for (let c = 0; c < C; c++)
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++)
+            f[(c * g + Math.floor((y * g) / H)) * g + Math.floor((x * g) / W)]! +=
+              (img[((s * C + c) * H + y) * W + x] as number) / ((S * H * W) / (g * g));
+    return f;
+  });
+}
+
 function randomBackbone(std: number | null): nn.VisionBackbone {
   nn.resetInitSeed(seed + 1);
   const m = nn.buildBackbone(loaded.spec);
@@ -85,9 +109,15 @@ function probe(x: Float64Array[], y: number[]): number[] {
   const n = x.length;
   const d = (x[0] as Float64Array).length;
   const out = new Array<number>(n).fill(0);
+  // Stratified folds (positives and negatives dealt round-robin, as scikit-learn's StratifiedKFold
+  // without shuffling): with plain folds each fold's intercept follows its own prevalence, which
+  // pushes pooled out-of-fold AUCs below 0.5 when a feature set carries no signal.
+  const fold = new Array<number>(n);
+  const seen = [0, 0];
+  for (let i = 0; i < n; i++) fold[i] = seen[y[i] as number]!++ % folds;
   for (let f = 0; f < folds; f++) {
-    const train = [...Array(n).keys()].filter((i) => i % folds !== f);
-    const test = [...Array(n).keys()].filter((i) => i % folds === f);
+    const train = [...Array(n).keys()].filter((i) => fold[i] !== f);
+    const test = [...Array(n).keys()].filter((i) => fold[i] === f);
     // z-score with the training fold's statistics
     const mu = new Float64Array(d);
     const sd = new Float64Array(d);
@@ -97,10 +127,25 @@ function probe(x: Float64Array[], y: number[]): number[] {
     for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]!) + 1e-8;
     const z = (i: number) => Float64Array.from(x[i] as Float64Array, (v, j) => (v - mu[j]!) / sd[j]!);
     const zt = train.map(z);
+    // Step 1/L with L = ¼·λmax(ZᵀZ/n) + λ, the gradient's Lipschitz constant (λmax by power
+    // iteration): features of a ViT are strongly correlated, so a fixed step would diverge.
+    let v = new Float64Array(d).fill(1 / Math.sqrt(d));
+    let lmax = 0;
+    for (let it = 0; it < 50; it++) {
+      const u = new Float64Array(d);
+      for (const zi of zt) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += zi[j]! * v[j]!;
+        for (let j = 0; j < d; j++) u[j]! += (s * zi[j]!) / zt.length;
+      }
+      lmax = Math.sqrt(u.reduce((a, x) => a + x * x, 0));
+      v = u.map((x) => x / (lmax || 1));
+    }
+    const lr = 1 / (0.25 * lmax + lambda);
     const w = new Float64Array(d);
     let b = 0;
-    // Full-batch gradient descent on mean BCE + λ/2·|w|² (convex; 500 steps of 0.5 converge here).
-    for (let it = 0; it < 500; it++) {
+    // Full-batch gradient descent on mean BCE + λ/2·|w|² (strongly convex, so it converges).
+    for (let it = 0; it < 800; it++) {
       const gw = new Float64Array(d);
       let gb = 0;
       zt.forEach((zi, k) => {
@@ -110,8 +155,8 @@ function probe(x: Float64Array[], y: number[]): number[] {
         for (let j = 0; j < d; j++) gw[j]! += (r * zi[j]!) / zt.length;
         gb += r / zt.length;
       });
-      for (let j = 0; j < d; j++) w[j]! -= 0.5 * (gw[j]! + lambda * w[j]!);
-      b -= 0.5 * gb;
+      for (let j = 0; j < d; j++) w[j]! -= lr * (gw[j]! + lambda * w[j]!);
+      b -= Math.min(lr, 4) * gb;
     }
     for (const i of test) {
       const zi = z(i);
@@ -128,7 +173,8 @@ const findings = manifest.findings
   .filter((f) => {
     const pos = f.y.filter((v) => v === 1).length;
     const neg = f.y.filter((v) => v === 0).length;
-    return pos >= minPos && neg >= minPos && pos + neg === cases.length;
+    const chosen = values.findings === undefined || values.findings.split(",").includes(f.name);
+    return chosen && pos >= minPos && neg >= minPos && pos + neg === cases.length;
   });
 
 function evaluate(x: Float64Array[]): { mean: number; perFinding: Record<string, number> } {
@@ -138,19 +184,46 @@ function evaluate(x: Float64Array[]): { mean: number; perFinding: Record<string,
   return { mean: v.reduce((a, b) => a + b, 0) / v.length, perFinding };
 }
 
+const dumped: Record<string, number[][]> = {};
 const rows: { backbone: string; cls: number; patch: number; perFinding: Record<string, number> }[] = [];
 const variants: [string, () => nn.VisionBackbone][] = [
   [`pretrained (${values.backbone})`, () => loaded.model],
   ["random init (architecture's init, std 0.02)", () => randomBackbone(null)],
   [`random init (std ${initStd})`, () => randomBackbone(initStd)],
 ];
-for (const [label, make] of variants) {
+for (const [label, make] of values["pretrained-only"] ? variants.slice(0, 1) : variants) {
   const feats = await features(make());
+  dumped[`${label} CLS`] = feats.cls.map((f) => Array.from(f));
+  dumped[`${label} patch`] = feats.patch.map((f) => Array.from(f));
   const cls = evaluate(feats.cls);
   const patch = evaluate(feats.patch);
   rows.push({ backbone: label, cls: cls.mean, patch: patch.mean, perFinding: cls.perFinding });
   process.stderr.write(`${label}: CLS ${cls.mean.toFixed(4)}  patch mean ${patch.mean.toFixed(4)}\n`);
 }
+
+if (!values["pretrained-only"]) {
+  const pf = pixelFeatures();
+  dumped.pixels = pf.map((f) => Array.from(f));
+  const px = evaluate(pf);
+  rows.push({
+    backbone: "no backbone: 8×8-pooled window intensities",
+    cls: px.mean,
+    patch: px.mean,
+    perFinding: px.perFinding,
+  });
+  process.stderr.write(`pixels: ${px.mean.toFixed(4)}\n`);
+}
+
+if (values.dump)
+  writeFileSync(
+    values.dump,
+    JSON.stringify({
+      features: dumped,
+      labels: Object.fromEntries(findings.map((f) => [f.name, f.y])),
+      folds,
+      lambda,
+    }),
+  );
 
 const result = {
   bench: "probe",

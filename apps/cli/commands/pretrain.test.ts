@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -30,6 +30,9 @@ test("pretrain --json: one epoch of the demo architecture → a backbone folder 
     "1",
     "--batch",
     "4",
+    "--raw-pixels",
+    "--mask-ratio",
+    "0.5",
     "--json",
   );
   assert.equal(r.code, 0, r.stderr);
@@ -38,6 +41,9 @@ test("pretrain --json: one epoch of the demo architecture → a backbone folder 
   assert.equal(last.slices, 8);
   assert.equal(last.steps, 2);
   assert.ok(Number.isFinite(last.final_loss));
+  const rec = JSON.parse(readFileSync(join(out, "pretraining.json"), "utf8"));
+  assert.equal(rec.options.mae.normPix, false);
+  assert.equal(rec.options.mae.maskRatio, 0.5);
   const b = await nn.loadBackbone(out);
   assert.equal(b.model.hiddenSize, 96);
   assert.equal(b.imageSize, 64);

@@ -5,7 +5,7 @@ import { type Command, noPositionals } from "../command.js";
 const D = pipelines.PRETRAIN_DEFAULTS;
 
 const USAGE = `usage: medadapt pretrain --manifest M --out DIR [--epochs E] [--batch B] [--lr LR]
-                         [--mask-ratio R] [--seed S] [--max-scans N] [--threads N] [--resume] [--json]
+                         [--mask-ratio R] [--raw-pixels] [--seed S] [--max-scans N] [--threads N] [--resume] [--json]
 
 Self-supervised MAE pretraining (masked autoencoder: 75 % of the patches hidden, a light decoder
 reconstructs their normalised pixels) of a DINOv2-layout ViT on every axial slice of the scans
@@ -24,6 +24,9 @@ options:
   --lr LR           peak learning rate of AdamW (β 0.9/0.95, weight decay ${D.weightDecay}),
                     after ${D.warmupEpochs} warmup epoch(s), cosine decay to ${D.minLrFactor} × LR (default ${D.lr})
   --mask-ratio R    fraction of patches hidden (default ${D.mae.maskRatio})
+  --raw-pixels      reconstruct the windowed pixels themselves instead of each patch normalised
+                    by its own mean and std (MAE's norm_pix_loss): the encoder then has to carry
+                    absolute densities, which CT findings depend on
   --seed S          initialisation, shuffling and masks (default ${D.seed})
   --max-scans N     use the first N scans only
   --threads N       ONNX Runtime intra-op threads
@@ -78,6 +81,7 @@ export const pretrainCommand: Command = {
         "max-scans": { type: "string" },
         threads: { type: "string" },
         resume: { type: "boolean", default: false },
+        "raw-pixels": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
       },
       allowPositionals: true,
@@ -100,7 +104,8 @@ export const pretrainCommand: Command = {
     if (epochs !== undefined) opts.epochs = epochs;
     if (batch !== undefined) opts.batch = batch;
     if (lr !== undefined) opts.lr = lr;
-    if (mask !== undefined) opts.mae = { ...D.mae, maskRatio: mask };
+    opts.mae = { ...D.mae, normPix: !values["raw-pixels"] };
+    if (mask !== undefined) opts.mae.maskRatio = mask;
     if (seed !== undefined) opts.seed = seed;
     if (maxScans !== undefined) opts.maxScans = maxScans;
     if (threads !== undefined) opts.threads = threads;
