@@ -115,24 +115,42 @@ export function renderHeadCt(c: HeadCtCase, g: ScanGeometry, opts: RenderOptions
   const hu = new Float32Array(n);
   const hem = new Uint8Array(n);
   const anat = new Uint8Array(n);
-  // Slice centres first: densities and labels.
+  // Slice centres first: densities and labels. Along each row only the span that can meet the
+  // head is sampled; the rest is air (hem and anat stay 0, background). Coordinates are still
+  // accumulated voxel by voxel, so the sampled points are the same doubles as without the span.
+  const span = new Int32Array(2);
+  const [dx, dy, dz] = [m[0]!, m[4]!, m[8]!];
   let p = 0;
   for (let k = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
+    for (let j = 0; j < ny; j++, p += nx) {
       let x = m[1]! * j + m[2]! * k + m[3]!;
       let y = m[5]! * j + m[6]! * k + m[7]!;
       let z = m[9]! * j + m[10]! * k + m[11]!;
-      for (let i = 0; i < nx; i++, p++) {
+      model.span(x, y, z, dx, dy, dz, nx, span);
+      const lo = span[0]!;
+      const hi = span[1]!;
+      if (lo >= hi) {
+        hu.fill(-1000, p, p + nx);
+        continue;
+      }
+      hu.fill(-1000, p, p + lo);
+      hu.fill(-1000, p + hi, p + nx);
+      for (let i = 0; i < lo; i++) {
+        x += dx;
+        y += dy;
+        z += dz;
+      }
+      for (let i = lo; i < hi; i++) {
         pt[0] = x;
         pt[1] = y;
         pt[2] = z;
         model.samplePoint();
-        hu[p] = out[0]!;
-        hem[p] = probe.hem;
-        anat[p] = probe.anat;
-        x += m[0]!;
-        y += m[4]!;
-        z += m[8]!;
+        hu[p + i] = out[0]!;
+        hem[p + i] = probe.hem;
+        anat[p + i] = probe.anat;
+        x += dx;
+        y += dy;
+        z += dz;
       }
     }
   }

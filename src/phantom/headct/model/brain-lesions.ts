@@ -6,11 +6,15 @@
  */
 
 import type { LatticeNoise } from "../../noise.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { HeadCtCase } from "../spec.js";
 import type { CompiledLesion } from "./lesions.js";
 import { isParenchyma, isWhite } from "./parenchyma.js";
-import { type Probe, X, XD, Y, Z } from "./probe.js";
+import { type Probe, SLOT } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const { X, XD, Y, Z } = SLOT;
 
 export class BrainLesions {
   readonly #c: HeadCtCase;

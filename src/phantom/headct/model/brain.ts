@@ -17,11 +17,15 @@ import {
   segmentsSd,
   ventricleSegments,
 } from "../geometry.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { HeadCtCase } from "../spec.js";
 import type { CompiledLesion } from "./lesions.js";
 import { isWhite, type Parenchyma, type SulcalWidths } from "./parenchyma.js";
-import { DEPTH, EFF, type Probe, QX, QY, QZ, RES, RES_T, segmentSdInto, XD, Y, Z } from "./probe.js";
+import { type Probe, SLOT, segmentSdInto } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const { DEPTH, EFF, QX, QY, QZ, RES, RES_T, XD, Y, Z } = SLOT;
 
 export class Brain {
   readonly #c: HeadCtCase;

@@ -6,10 +6,14 @@
 
 import type { LatticeNoise } from "../../noise.js";
 import { ellipsoidSd } from "../geometry.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { HeadCtCase } from "../spec.js";
-import { ARG1, ARG2, ARG3, ARG4, type Probe, X, Y, Z } from "./probe.js";
+import { type Probe, SLOT } from "./probe.js";
 import type { Skull } from "./skull.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const { ARG1, ARG2, ARG3, ARG4, X, Y, Z } = SLOT;
 
 export class Face {
   readonly #c: HeadCtCase;

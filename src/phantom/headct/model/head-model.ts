@@ -9,7 +9,7 @@
 import { Rng } from "../../../random/rng.js";
 import { LatticeNoise } from "../../noise.js";
 import { CAVITY_CENTER, smoothstep } from "../geometry.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { HeadCtCase } from "../spec.js";
 import { Brain } from "./brain.js";
 import { BrainLesions } from "./brain-lesions.js";
@@ -19,27 +19,14 @@ import { HeadShape } from "./head-shape.js";
 import { compileLesions } from "./lesions.js";
 import { Overlays } from "./overlays.js";
 import { Parenchyma, sulcalWidths } from "./parenchyma.js";
-import {
-  ARG1,
-  ARG2,
-  ARG3,
-  ARG4,
-  DEPRESSED,
-  DEPTH,
-  ON,
-  Probe,
-  SWELL,
-  SWELL_HU,
-  UX,
-  UY,
-  UZ,
-  X,
-  XD,
-  Y,
-  Z,
-} from "./probe.js";
+import { Probe, SLOT } from "./probe.js";
 import { Skull } from "./skull.js";
 import { SkullLesions } from "./skull-lesions.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const [CCX, CCY, CCZ] = CAVITY_CENTER;
+const { ARG1, ARG2, ARG3, ARG4, DEPRESSED, DEPTH, ON, SWELL, SWELL_HU, UX, UY, UZ, X, XD, Y, Z } = SLOT;
 
 export class HeadModel {
   /** The point to classify (slots X, Y, Z of `probe.v`) and the results. */
@@ -63,6 +50,8 @@ export class HeadModel {
   #isx = 0;
   #isy = 0;
   #isz = 0;
+  /** Whether any finding reads directions from the cavity centre (skull patches, extra-axial collections). */
+  readonly #directions: boolean;
   /** Beam-hardening band amplitude (HU). */
   readonly #streak: number;
 
@@ -89,7 +78,38 @@ export class HeadModel {
       this.#isz = 1 / c.shift.sigma[2];
     }
     this.#streak = c.scanner.streak;
+    this.#directions = lesions.skull.length > 0 || lesions.extraAxial.length > 0;
     noise.configureOctaves(c.anatomy.gyralFrequency, 0.45);
+  }
+
+  /**
+   * Whether points outside `span` are plain air (−1000 HU, background, no hemorrhage): true unless
+   * the case has overlay objects (a catheter or metal may leave the bounding ellipsoids).
+   */
+  get airOutsideSpan(): boolean {
+    return this.#overlays.count === 0;
+  }
+
+  /**
+   * The index range [out[0], out[1]) of the row of points (x0, y0, z0) + i·(dx, dy, dz),
+   * i = 0…n−1, outside which every point is air (see HeadShape.span and airOutsideSpan).
+   */
+  span(
+    x0: number,
+    y0: number,
+    z0: number,
+    dx: number,
+    dy: number,
+    dz: number,
+    n: number,
+    out: Int32Array,
+  ): void {
+    if (this.#overlays.count > 0) {
+      out[0] = 0;
+      out[1] = n;
+      return;
+    }
+    this.#shape.span(x0, y0, z0, dx, dy, dz, n, out);
   }
 
   /** Classifies canonical point (x, y, z); results in `probe`. */
@@ -123,10 +143,10 @@ export class HeadModel {
     let uy = 0;
     let uz = 0;
     let on = 1;
-    if (dC > -this.#extraAxial.reach) {
-      const ox = x - CAVITY_CENTER[0];
-      const oy = y - CAVITY_CENTER[1];
-      const oz = z - CAVITY_CENTER[2];
+    if (this.#directions && dC > -this.#extraAxial.reach) {
+      const ox = x - CCX;
+      const oy = y - CCY;
+      const oz = z - CCZ;
       on = Math.sqrt(ox * ox + oy * oy + oz * oz) || 1;
       ux = ox / on;
       uy = oy / on;

@@ -15,7 +15,13 @@ import {
 } from "../geometry.js";
 import type { HeadCtCase, Vec3 } from "../spec.js";
 import type { CompiledLesion } from "./lesions.js";
-import { ARG1, type Probe, X, Y, Z } from "./probe.js";
+import { type Probe, SLOT } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const { ARG1, X, Y, Z } = SLOT;
+const [CCX, CCY, CCZ] = CAVITY_CENTER;
+const [PCX, PCY, PCZ] = PF_CENTER;
+const [FCX, FCY, FCZ] = FACE_CENTER;
 
 export class HeadShape {
   readonly #p: Probe;
@@ -63,6 +69,48 @@ export class HeadShape {
   }
 
   /**
+   * The index range [out[0], out[1]) of the points (x0, y0, z0) + i·(dx, dy, dz), i = 0…n−1, that
+   * can pass `inBounds`; empty when out[0] ≥ out[1]. Conservative: the ellipsoids are grown by a
+   * relative 1e-6 and the range by two indices, far more than the rounding of the per-point test
+   * or of coordinates accumulated along a row.
+   */
+  span(
+    x0: number,
+    y0: number,
+    z0: number,
+    dx: number,
+    dy: number,
+    dz: number,
+    n: number,
+    out: Int32Array,
+  ): void {
+    const b = this.bounds;
+    let lo = n;
+    let hi = 0;
+    for (let i = 0; i < 18; i += 6) {
+      const qx = (x0 - b[i]!) * b[i + 3]!;
+      const qy = (y0 - b[i + 1]!) * b[i + 4]!;
+      const qz = (z0 - b[i + 2]!) * b[i + 5]!;
+      const ex = dx * b[i + 3]!;
+      const ey = dy * b[i + 4]!;
+      const ez = dz * b[i + 5]!;
+      // |q + t·e|² < R² with R = 1 + 1e-6: a t² + 2 h t + c < 0.
+      const a = ex * ex + ey * ey + ez * ez;
+      const h = qx * ex + qy * ey + qz * ez;
+      const c = qx * qx + qy * qy + qz * qz - (1 + 1e-6) ** 2;
+      const disc = h * h - a * c;
+      if (a <= 0 || disc < 0) continue;
+      const s = Math.sqrt(disc);
+      const t0 = (-h - s) / a;
+      const t1 = (-h + s) / a;
+      lo = Math.min(lo, Math.max(0, Math.floor(t0) - 2));
+      hi = Math.max(hi, Math.min(n, Math.ceil(t1) + 3));
+    }
+    out[0] = lo;
+    out[1] = hi;
+  }
+
+  /**
    * cavitySd of the probe point into ARG1: a call without double arguments or a double result,
    * so nothing is boxed even when V8 does not inline it.
    */
@@ -78,16 +126,9 @@ export class HeadShape {
     const y = v[Y]!;
     const z = v[Z]!;
     const k = this.#skinInv;
-    const a = ellipsoidSdInv(
-      x - CAVITY_CENTER[0],
-      y - CAVITY_CENTER[1],
-      z - CAVITY_CENTER[2],
-      k[0]!,
-      k[1]!,
-      k[2]!,
-    );
-    const b = ellipsoidSdInv(x - PF_CENTER[0], y - PF_CENTER[1], z - PF_CENTER[2], k[3]!, k[4]!, k[5]!);
-    const c = ellipsoidSdInv(x - FACE_CENTER[0], y - FACE_CENTER[1], z - FACE_CENTER[2], k[6]!, k[7]!, k[8]!);
+    const a = ellipsoidSdInv(x - CCX, y - CCY, z - CCZ, k[0]!, k[1]!, k[2]!);
+    const b = ellipsoidSdInv(x - PCX, y - PCY, z - PCZ, k[3]!, k[4]!, k[5]!);
+    const c = ellipsoidSdInv(x - FCX, y - FCY, z - FCZ, k[6]!, k[7]!, k[8]!);
     v[ARG1] = Math.min(a, b, c);
   }
 }

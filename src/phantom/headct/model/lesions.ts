@@ -6,9 +6,13 @@
 
 import type { LatticeNoise } from "../../noise.js";
 import { capsuleSd } from "../geometry.js";
-import { HEMORRHAGE_LABELS as H } from "../labels.js";
+import { HEMORRHAGE_LABELS } from "../labels.js";
 import type { HeadCtCase, Lesion, LesionKind } from "../spec.js";
-import { UX, UY, UZ, X, Y, Z } from "./probe.js";
+import { SLOT } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const H = HEMORRHAGE_LABELS;
+const { UX, UY, UZ, X, Y, Z } = SLOT;
 
 /** Lesion kinds as small integers, so the per-point loops switch on numbers. */
 export const KIND: Readonly<Record<LesionKind, number>> = {

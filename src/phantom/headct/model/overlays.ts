@@ -4,9 +4,13 @@
  */
 
 import type { LatticeNoise } from "../../noise.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { CompiledLesion } from "./lesions.js";
-import { type Probe, X, Y, Z } from "./probe.js";
+import { type Probe, SLOT } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const { X, Y, Z } = SLOT;
 
 export class Overlays {
   readonly #p: Probe;

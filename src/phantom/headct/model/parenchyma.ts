@@ -6,9 +6,13 @@
 
 import type { LatticeNoise } from "../../noise.js";
 import { ellipsoidSd, inEllipsoid } from "../geometry.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { HeadCtCase } from "../spec.js";
-import { DEPTH, EFF, type Probe, RES, XD, Y, Z } from "./probe.js";
+import { type Probe, SLOT } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const { DEPTH, EFF, RES, XD, Y, Z } = SLOT;
 
 /** The sulcal and CSF widths of one case after global sulcal effacement. */
 export interface SulcalWidths {

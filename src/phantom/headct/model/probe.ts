@@ -8,37 +8,44 @@
  * fields, and the per-voxel path allocates nothing.
  */
 
-/** Canonical head-frame coordinates of the point (mm). */
-export const X = 0;
-export const Y = 1;
-export const Z = 2;
-/** x after the midline-shift displacement (brain structures are sampled there). */
-export const XD = 3;
-/** Depth below the inner table, then below the brain surface (mm). */
-export const DEPTH = 4;
-/** Unit direction from the cavity centre (for skull and extra-axial patches); 0 far inside. */
-export const UX = 5;
-export const UY = 6;
-export const UZ = 7;
-/** Local sulcal effacement factor (1 = none). */
-export const EFF = 8;
-/** Generic arguments and results of one step. */
-export const ARG1 = 9;
-export const ARG2 = 10;
-export const ARG3 = 11;
-export const ARG4 = 12;
-/** Query point and results of the segment helpers. */
-export const QX = 13;
-export const QY = 14;
-export const QZ = 15;
-export const RES = 16;
-export const RES_T = 17;
-/** Distance from the cavity centre along the direction (UX, UY, UZ). */
-export const ON = 18;
-/** Results of the skull-patch scan: scalp swelling (mm) and its HU, depressed-fragment shift (mm, −1 = rim gap). */
-export const SWELL = 19;
-export const SWELL_HU = 20;
-export const DEPRESSED = 21;
+/**
+ * Slots of the probe's array. Import the object and destructure it into module-level constants
+ * (`const { X, Y } = SLOT;`): V8 folds a module's own constants into the code, but reads an
+ * imported binding from its cell at every use, which made the per-voxel path about 15 % slower.
+ */
+export const SLOT = Object.freeze({
+  /** Canonical head-frame coordinates of the point (mm). */
+  X: 0,
+  Y: 1,
+  Z: 2,
+  /** x after the midline-shift displacement (brain structures are sampled there). */
+  XD: 3,
+  /** Depth below the inner table, then below the brain surface (mm). */
+  DEPTH: 4,
+  /** Unit direction from the cavity centre (for skull and extra-axial patches); 0 far inside. */
+  UX: 5,
+  UY: 6,
+  UZ: 7,
+  /** Local sulcal effacement factor (1 = none). */
+  EFF: 8,
+  /** Generic arguments and results of one step. */
+  ARG1: 9,
+  ARG2: 10,
+  ARG3: 11,
+  ARG4: 12,
+  /** Query point and results of the segment helpers. */
+  QX: 13,
+  QY: 14,
+  QZ: 15,
+  RES: 16,
+  RES_T: 17,
+  /** Distance from the cavity centre along the direction (UX, UY, UZ). */
+  ON: 18,
+  /** Results of the skull-patch scan: scalp swelling (mm) and its HU, depressed-fragment shift (mm, −1 = rim gap). */
+  SWELL: 19,
+  SWELL_HU: 20,
+  DEPRESSED: 21,
+});
 const SLOTS = 22;
 
 export class Probe {
@@ -59,6 +66,8 @@ export class Probe {
  * Signed distance from (v[QX], v[QY], v[QZ]) to segment `i` of the flattened segment list `s`
  * (see geometry.ts `segments`) into v[RES], and the position along it (0..1) into v[RES_T].
  */
+const { QX, QY, QZ, RES, RES_T } = SLOT;
+
 export function segmentSdInto(s: Float64Array, i: number, v: Float64Array): void {
   const o = i * 9;
   const wx = v[QX]! - s[o]!;

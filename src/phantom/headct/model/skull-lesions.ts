@@ -6,7 +6,10 @@
  */
 
 import type { CompiledLesion } from "./lesions.js";
-import { DEPRESSED, ON, type Probe, SWELL, SWELL_HU, X, Y, Z } from "./probe.js";
+import { type Probe, SLOT } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const { DEPRESSED, ON, SWELL, SWELL_HU, X, Y, Z } = SLOT;
 
 export class SkullLesions {
   readonly #p: Probe;

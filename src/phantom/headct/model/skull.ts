@@ -6,9 +6,13 @@
 
 import type { LatticeNoise } from "../../noise.js";
 import { ellipsoidSd, floorZ, PETROUS, smoothstep } from "../geometry.js";
-import { ANATOMY_LABELS as A } from "../labels.js";
+import { ANATOMY_LABELS } from "../labels.js";
 import type { HeadCtCase } from "../spec.js";
-import { ARG1, ARG2, type Probe, QX, QY, QZ, RES, segmentSdInto, X, Y, Z } from "./probe.js";
+import { type Probe, SLOT, segmentSdInto } from "./probe.js";
+
+// Module constants, which V8 folds into the code (see SLOT).
+const A = ANATOMY_LABELS;
+const { ARG1, ARG2, QX, QY, QZ, RES, X, Y, Z } = SLOT;
 
 export class Skull {
   readonly #c: HeadCtCase;
@@ -62,15 +66,21 @@ export class Skull {
         return;
       }
     }
-    // Sutures: thin lucent lines across the vault.
+    // Sutures: thin lucent lines across the vault, each a plane waved by a sine. The sine moves a
+    // line by at most 1.2 mm, so it is evaluated only within 1.7 mm of the plane (|line| < 0.45
+    // cannot hold farther out); the lines themselves are computed exactly as written.
     if (z > -5) {
-      const cor = y - 14 + 0.12 * z - 1.2 * Math.sin(x * 0.7);
-      const sag = x - 0.9 * Math.sin(y * 0.7);
-      const lam = y + 66 - 0.5 * (z - 30) - 1.2 * Math.sin(x * 0.6);
+      const cor0 = y - 14 + 0.12 * z;
+      const lam0 = y + 66 - 0.5 * (z - 30);
       if (
-        Math.abs(cor) < 0.45 ||
-        (y < 14 && y > -66 && z > 35 && Math.abs(sag) < 0.45) ||
-        (y < -40 && Math.abs(lam) < 0.45)
+        (cor0 < 1.7 && cor0 > -1.7 && Math.abs(cor0 - 1.2 * Math.sin(x * 0.7)) < 0.45) ||
+        (y < 14 &&
+          y > -66 &&
+          z > 35 &&
+          x < 1.4 &&
+          x > -1.4 &&
+          Math.abs(x - 0.9 * Math.sin(y * 0.7)) < 0.45) ||
+        (y < -40 && lam0 < 1.7 && lam0 > -1.7 && Math.abs(lam0 - 1.2 * Math.sin(x * 0.6)) < 0.45)
       ) {
         p.out[0] = 160;
         return;
