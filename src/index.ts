@@ -44,15 +44,17 @@ export * as nn from "./nn/index.js";
 export * from "./phantom/index.js";
 export * as pipelines from "./pipelines/index.js";
 export {
+  benchConfig,
   loadTaskModel,
   loadTaskModels,
   predictScan,
   predictScanAll,
+  readBenchConfig,
   readTaskConfig,
+  runBench,
   runLabel,
   runTask,
 } from "./pipelines/index.js";
-export { benchConfig, readBenchConfig, runBench } from "./pipelines/index.js";
 export { mixKey, Rng } from "./random/index.js";
 export * as report from "./report/index.js";
 export {

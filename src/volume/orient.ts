@@ -1,5 +1,4 @@
-import { InputError } from "../errors.js";
-import { type Mat4, multiply4 } from "./affine.js";
+import { multiply4 } from "./affine.js";
 import {
   axcodesToOrnt,
   ioOrientation,

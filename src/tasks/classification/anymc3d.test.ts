@@ -1,10 +1,7 @@
 // AnyMC3D against independent truth: slice-order invariance, mean/max pooling and the head
 // computed by hand, gradients of pooling + head against finite differences.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, test } from "node:test";
-import { tempDir } from "../../../test/paths.js";
-import { applyMethod } from "../../adapt/index.js";
 import {
   compile,
   Graph,
@@ -15,9 +12,8 @@ import {
   reshape,
   type Value,
 } from "../../engine/index.js";
-import { BuildContext, type Dinov2Config, Dinov2Model } from "../../nn/index.js";
+import { BuildContext } from "../../nn/index.js";
 import { type BackboneOutputs, VisionBackbone } from "../../nn/nets/backbone.js";
-import { memoryData, train, trainConfig } from "../../train/index.js";
 import { AnyMc3d, type AnyMc3dOptions } from "./anymc3d.js";
 import { attentionPool, truncNormal } from "./pooling.js";
 
