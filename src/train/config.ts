@@ -3,9 +3,7 @@
  * (METHODS.md §1–2) and validation. The `data` and `model` sections are checked for their common
  * keys here and otherwise passed through to the layers that own them.
  */
-import { readFile } from "node:fs/promises";
-import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { readConfigFile } from "../config/file.js";
 import { type FieldSpec, resolve } from "../config/schema.js";
 import { augmentConfig } from "../data/augment.js";
 import { preprocessConfig } from "../data/config.js";
@@ -209,22 +207,5 @@ export function trainConfig(partial: unknown = {}, source = "train config"): Tra
 
 /** Reads and validates a config file: `.yaml`/`.yml` as YAML, anything else as JSON. */
 export async function loadTrainConfig(path: string): Promise<TrainConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new InputError(
-      `cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      path,
-    );
-  }
-  const ext = extname(path).toLowerCase();
-  let raw: unknown;
-  try {
-    raw = ext === ".yaml" || ext === ".yml" ? parseYaml(text) : JSON.parse(text);
-  } catch (err) {
-    const kind = ext === ".yaml" || ext === ".yml" ? "YAML" : "JSON";
-    throw new InputError(`not valid ${kind}: ${(err as Error).message.split("\n")[0]}`, path);
-  }
-  return trainConfig(raw ?? {}, path);
+  return trainConfig(await readConfigFile(path), path);
 }

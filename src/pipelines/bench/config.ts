@@ -4,10 +4,9 @@
  * baseline label. Each cell of the grid becomes an ordinary training config (`taskConfigFor`),
  * validated up front so a typo fails before anything trains.
  */
-import { readFile } from "node:fs/promises";
-import { dirname, extname, isAbsolute, join, resolve as resolvePath } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { adapterMethodNames } from "../../adapt/index.js";
+import { readConfigFile } from "../../config/file.js";
 import { type FieldSpec, resolve } from "../../config/schema.js";
 import { InputError } from "../../errors.js";
 import { isKnownBackbone, taskModelConfig } from "../../tasks/classification/build.js";
@@ -137,26 +136,7 @@ export function benchConfig(raw: unknown, source = "bench config", baseDir = pro
 
 /** Reads and validates a bench config file (`.yaml`/`.yml` as YAML, anything else as JSON). */
 export async function readBenchConfig(path: string): Promise<BenchConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new InputError(
-      `cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      path,
-    );
-  }
-  const yaml = [".yaml", ".yml"].includes(extname(path).toLowerCase());
-  let raw: unknown;
-  try {
-    raw = yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (err) {
-    throw new InputError(
-      `not valid ${yaml ? "YAML" : "JSON"}: ${(err as Error).message.split("\n")[0]}`,
-      path,
-    );
-  }
-  return benchConfig(raw, path, dirname(resolvePath(path)));
+  return benchConfig(await readConfigFile(path), path, dirname(resolvePath(path)));
 }
 
 /** A backbone as a folder-name-safe slug ("/x/models/demo-vit" → "demo-vit"). */
