@@ -8,13 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { tinyDinov2Config } from "../../../test/tiny-vit.js";
 import { applyMethod } from "../../adapt/index.js";
 import { preprocessConfig } from "../../data/config.js";
 import { readManifest } from "../../data/manifest.js";
 import { prepareCase } from "../../data/pipeline.js";
 import { compile, Graph, randn, releaseSessions, type Value } from "../../engine/index.js";
 import { readSafetensors } from "../../io/safetensors/index.js";
-import { type Dinov2Config, Dinov2Model } from "../../nn/index.js";
+import { Dinov2Model } from "../../nn/index.js";
 import { BuildContext } from "../../nn/module.js";
 import { generateHeadCtSet } from "../../phantom/index.js";
 import { Rng } from "../../random/rng.js";
@@ -71,21 +72,7 @@ function blobSet(n: number, seed: number, batch: number) {
   return { plain: { inputs, labels }, masked: { inputs: withMasks, labels } };
 }
 
-const TINY: Dinov2Config = {
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  mlp_ratio: 2,
-  hidden_act: "gelu",
-  layer_norm_eps: 1e-6,
-  image_size: 16,
-  patch_size: 4,
-  num_channels: 1,
-  qkv_bias: true,
-  layerscale_value: 1,
-  use_swiglu_ffn: false,
-  use_mask_token: false,
-};
+const TINY = tinyDinov2Config();
 
 function model(aux: boolean): AnyMc3d {
   const backbone = new Dinov2Model(TINY);

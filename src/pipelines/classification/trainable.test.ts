@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { tempDir } from "../../../test/paths.js";
+import { tinyDinov2Config } from "../../../test/tiny-vit.js";
 import { applyMethod } from "../../adapt/index.js";
 import { randn, releaseSessions } from "../../engine/index.js";
-import { type Dinov2Config, Dinov2Model } from "../../nn/index.js";
+import { Dinov2Model } from "../../nn/index.js";
 import { AnyMc3d } from "../../tasks/classification/anymc3d.js";
 import { memoryData, train, trainConfig } from "../../train/index.js";
 import { anyMc3dTrainable } from "./trainable.js";
@@ -39,21 +40,7 @@ function blobSet(n: number, seed: number) {
   return { inputs: { axial: { data, shape: [n, s, 1, h, w] } }, labels };
 }
 
-const TINY: Dinov2Config = {
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  mlp_ratio: 2,
-  hidden_act: "gelu",
-  layer_norm_eps: 1e-6,
-  image_size: 16,
-  patch_size: 4,
-  num_channels: 1,
-  qkv_bias: true,
-  layerscale_value: 1,
-  use_swiglu_ffn: false,
-  use_mask_token: false,
-};
+const TINY = tinyDinov2Config();
 
 test("a tiny random ViT with LoRA learns 'a bright blob in some slice' through the trainer (val AUC well above chance)", async (t) => {
   // nn's ViT init (std 0.02) leaves a 1-layer CLS token nearly blind to the patches; a wider

@@ -2,6 +2,7 @@
 // Linear → patch grid → bilinear (half-pixel) upsampling; BCE + soft Dice per scan, weighted.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { tinyDinov2Config } from "../../../test/tiny-vit.js";
 import { compile, Graph, randn, releaseSessions } from "../../engine/index.js";
 import { Dinov2Model } from "../../nn/index.js";
 import { BuildContext } from "../../nn/module.js";
@@ -84,21 +85,7 @@ test("auxMaskLoss = Σ_b w_b (mean BCE_b + soft Dice_b) by hand", async () => {
 });
 
 test("AnyMc3d with aux: mask logits per view [B, S, H, W] in training graphs only", () => {
-  const backbone = new Dinov2Model({
-    hidden_size: 8,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    mlp_ratio: 2,
-    hidden_act: "gelu",
-    layer_norm_eps: 1e-6,
-    image_size: 16,
-    patch_size: 4,
-    num_channels: 1,
-    qkv_bias: true,
-    layerscale_value: 1,
-    use_swiglu_ffn: false,
-    use_mask_token: false,
-  });
+  const backbone = new Dinov2Model(tinyDinov2Config({ hidden_size: 8 }));
   const m = new AnyMc3d(backbone, { findings: 2, views: ["axial", "coronal"], aux: { patch: [4, 4] } });
   assert.ok(m.hasAux);
   for (const training of [true, false]) {
