@@ -24,3 +24,16 @@ export function lazyNormal(n: number, std: number): () => Float32Array {
 export function resetInitSeed(seed = 1): void {
   nextSeed = seed;
 }
+
+/**
+ * Runs `fn` without moving the seed sequence: for modules built only to be inspected (shapes,
+ * names), so that inspecting does not change the weights of the next module built.
+ */
+export function withoutSeedDraws<T>(fn: () => T): T {
+  const saved = nextSeed;
+  try {
+    return fn();
+  } finally {
+    nextSeed = saved;
+  }
+}

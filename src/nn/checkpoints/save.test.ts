@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { fixture, tempDir } from "../../../test/paths.js";
 import { releaseSessions } from "../../engine/index.js";
 import { readSafetensors } from "../../io/safetensors/index.js";
-import { resetInitSeed } from "../init.js";
+import { normalInit, resetInitSeed } from "../init.js";
 import { backboneSpec } from "./configs.js";
 import { buildBackbone, loadBackbone } from "./hf.js";
 import { saveBackbone } from "./save.js";
@@ -87,4 +87,15 @@ test("saveBackbone refuses a config that does not describe the model", async (t)
     saveBackbone(model, { ...config, num_hidden_layers: 2 }, join(tempDir(t), "x")),
     /does not match its config/,
   );
+});
+
+test("saveBackbone does not move the init seed sequence (the next random build is unchanged)", async (t) => {
+  const dir = fixture("nn", "dinov2");
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as Record<string, unknown>;
+  const loaded = await loadBackbone(dir);
+  resetInitSeed(7);
+  const expected = normalInit(8, 1);
+  resetInitSeed(7);
+  await saveBackbone(loaded.model, config, join(tempDir(t), "saved"));
+  assert.deepEqual(normalInit(8, 1), expected);
 });

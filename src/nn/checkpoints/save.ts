@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { writeSafetensors } from "../../io/safetensors/index.js";
+import { withoutSeedDraws } from "../init.js";
 import type { VisionBackbone } from "../nets/backbone.js";
 import { backboneSpec } from "./configs.js";
 import { buildBackbone, stateTensors } from "./hf.js";
@@ -37,7 +38,13 @@ export async function saveBackbone(
   const spec = backboneSpec(config, "saveBackbone config");
   if (spec.arch !== model.arch)
     throw new Error(`saveBackbone: config is ${spec.arch}, the model ${model.arch}`);
-  const want = new Map([...buildBackbone(spec).namedParameters()].map(([k, p]) => [k, p.shape.join(",")]));
+  // Built for its shapes only; the seed sequence must not move, or the next random build changes.
+  const want = new Map(
+    [...withoutSeedDraws(() => buildBackbone(spec)).namedParameters()].map(([k, p]) => [
+      k,
+      p.shape.join(","),
+    ]),
+  );
   const have = [...model.namedParameters()];
   const off = have.filter(([k, p]) => want.get(k) !== p.shape.join(","));
   if (off.length || have.length !== want.size)
