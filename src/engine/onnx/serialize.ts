@@ -17,6 +17,10 @@ export interface SerializeOptions {
   externalDataLocation?: string;
   /** Write trainable parameters as initializers too (a deployable model with no weight inputs). */
   freezeParams?: boolean;
+  /** The model's metadata_props (key → value), e.g. what a deployed model predicts. */
+  metadata?: Readonly<Record<string, string>>;
+  /** The model's producer_version. */
+  producerVersion?: string;
 }
 
 export interface Serialized {
@@ -168,6 +172,10 @@ export function serialize(outputs: Record<string, Value>, opts: SerializeOptions
   const model = onnx.ModelProto.encode({
     irVersion: 9, // opset 20 belongs to IR version 9
     producerName: "medadapt",
+    ...(opts.producerVersion !== undefined ? { producerVersion: opts.producerVersion } : {}),
+    ...(opts.metadata
+      ? { metadataProps: Object.entries(opts.metadata).map(([key, value]) => ({ key, value })) }
+      : {}),
     opsetImport: [{ domain: "", version: OPSET }],
     graph: {
       name: "medadapt",

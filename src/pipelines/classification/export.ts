@@ -9,7 +9,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import onnxProto from "onnx-proto";
 import { adapterLayers } from "../../adapt/index.js";
 import { channelsPerImage, type PreprocessConfig } from "../../data/config.js";
 import { Graph, serialize, sigmoid, type Value } from "../../engine/index.js";
@@ -17,8 +16,6 @@ import { InputError } from "../../errors.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { BuildContext, type Parameter } from "../../nn/module.js";
 import { activateTask, type LoadedTaskModel } from "./predict.js";
-
-const { onnx } = onnxProto;
 
 export interface ExportOptions {
   /** Merge mergeable adapters into the base weights (default true). */
@@ -154,16 +151,10 @@ export async function exportTaskModel(
       freezeParams: true,
       externalDataThreshold: 1.8e9,
       externalDataLocation: location,
-    });
-    // Fields appended to an encoded protobuf message are merged into it: metadata_props without
-    // decoding (and copying) the weights.
-    const meta = onnx.ModelProto.encode({
+      metadata,
       producerVersion: metadata["medadapt.version"],
-      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-    }).finish();
-    const bytes = new Uint8Array(s.model.length + meta.length);
-    bytes.set(s.model);
-    bytes.set(meta, s.model.length);
+    });
+    const bytes = s.model;
     if (s.externalData) await writeFileAtomic(`${path}.data`, s.externalData);
     await writeFileAtomic(path, bytes);
     const written = (s.externalData?.length ?? 0) + bytes.length;
