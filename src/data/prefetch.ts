@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { Rng } from "../random/rng.js";
-import { startWorker } from "../worker.js";
+import { startWorker, stopWorker } from "../worker.js";
 import { type AugmentConfig, applyAugment, drawAugment } from "./augment.js";
 import { type PreprocessConfig, preprocessConfig } from "./config.js";
 import type { DataCase } from "./manifest.js";
@@ -192,7 +192,7 @@ export class PreparePool {
     for (const w of this.#waiting.values()) w.reject(err);
     this.#waiting.clear();
     this.#queue = [];
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    await Promise.all(this.#workers.map((w) => stopWorker(w)));
     this.#workers = [];
     this.#idle = [];
   }

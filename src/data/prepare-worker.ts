@@ -2,10 +2,11 @@
 // message and posts the tensors back, transferring their buffers.
 import { parentPort } from "node:worker_threads";
 import { InputError } from "../errors.js";
+import { serveMessages } from "../worker.js";
 import { applyAugment } from "./augment.js";
 import { type PrepareJob, prepareJob } from "./prepare-job.js";
 
-parentPort!.on("message", async (msg: { seq: number; job: PrepareJob }) => {
+serveMessages(async (msg: { seq: number; job: PrepareJob }) => {
   try {
     let item = await prepareJob(msg.job);
     if (msg.job.augment) item = applyAugment(item, msg.job.augment);

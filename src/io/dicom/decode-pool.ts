@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import { startWorker } from "../../worker.js";
+import { startWorker, stopWorker } from "../../worker.js";
 import type { CodecJob, DecodedFrame } from "./codecs.js";
 
 interface Pending {
@@ -80,7 +80,7 @@ export class DecodePool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    await Promise.all(this.#workers.map((w) => stopWorker(w)));
     this.#workers = [];
   }
 }

@@ -3,10 +3,11 @@
  * sends the samples back (transferred, not copied).
  */
 import { parentPort } from "node:worker_threads";
+import { serveMessages } from "../../worker.js";
 import { type CodecJob, CodecSet } from "./codecs.js";
 
 const codecs = new CodecSet();
-parentPort!.on("message", async (msg: { id: number; job: CodecJob }) => {
+serveMessages(async (msg: { id: number; job: CodecJob }) => {
   try {
     const d = await codecs.decode(msg.job);
     parentPort!.postMessage({ id: msg.id, frame: d }, [d.samples.buffer as ArrayBuffer]);

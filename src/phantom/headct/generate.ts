@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { writeNifti } from "../../io/nifti/index.js";
-import { startWorker } from "../../worker.js";
+import { startWorker, stopWorker } from "../../worker.js";
 import { csvField, formatManifest, type ManifestRow } from "../manifest.js";
 import { previewPng } from "../preview.js";
 import { FINDINGS } from "../taxonomy.js";
@@ -160,10 +160,9 @@ function runInWorkers(job: CaseJob, n: number, count: number, tick: () => void):
     let finished = 0;
     let failed = false;
     const pool: Worker[] = [];
-    const stopAll = () => Promise.all(pool.map((w) => w.terminate()));
+    const stopAll = () => Promise.all(pool.map((w) => stopWorker(w)));
     const feed = (w: Worker) => {
       if (next < n) w.postMessage({ index: next++ });
-      else w.postMessage({ stop: true });
     };
     for (let i = 0; i < count; i++) {
       const w = startWorker(new URL("./worker.js", import.meta.url), { workerData: job });

@@ -1,13 +1,10 @@
 /** Worker thread for generateHeadCtSet: writes the scans whose indices the main thread sends. */
 import { parentPort, workerData } from "node:worker_threads";
+import { serveMessages } from "../../worker.js";
 import { type CaseJob, writeHeadCtCase } from "./generate.js";
 
 const job = workerData as CaseJob;
-parentPort!.on("message", async (m: { index?: number; stop?: boolean }) => {
-  if (m.stop || m.index === undefined) {
-    parentPort!.close();
-    return;
-  }
+serveMessages(async (m: { index: number }) => {
   try {
     await writeHeadCtCase(job, m.index);
     parentPort!.postMessage({ index: m.index });
