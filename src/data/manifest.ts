@@ -64,7 +64,7 @@ function isImageColumn(c: string): boolean {
 }
 
 /** `hemorrhage_mask` → "hemorrhage", `mask` → "mask", `mask_liver` → "liver"; else undefined. */
-function maskName(c: string): string | undefined {
+export function maskName(c: string): string | undefined {
   if (c === "mask") return "mask";
   const m = /^(.+)_mask$/.exec(c) ?? /^mask_(.+)$/.exec(c);
   return m?.[1];

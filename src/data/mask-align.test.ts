@@ -120,3 +120,44 @@ for (const layout of ["slices", "volume"] as const) {
     assert.equal(dropped, 0);
   });
 }
+
+test('label maps shrink by "nearest": only labels of the map, no high-id bias; "max" would spread the highest id', async (t) => {
+  const dir = tempDir(t);
+  const shape: [number, number, number] = [24, 24, 4];
+  // Left half label 3, right half label 1, and scattered single voxels of label 9 on the right.
+  const label = (i: number, j: number, k: number) =>
+    i < 12 ? 3 : (i * 7 + j * 5 + k * 3) % 17 === 0 ? 9 : 1;
+  await writeNifti(
+    join(dir, "ct.nii.gz"),
+    lpsVolume(shape, () => 40),
+  );
+  // lpsVolume's scaling makes the real values the labels themselves.
+  await writeNifti(join(dir, "labels.nii.gz"), lpsVolume(shape, label));
+  const item: DataCase = {
+    id: "c",
+    images: [join(dir, "ct.nii.gz")],
+    contrasts: ["image"],
+    masks: { anatomy: join(dir, "labels.nii.gz") },
+    labels: Float32Array.of(0),
+    patient: "c",
+    line: 2,
+  };
+  const config = preprocessConfig({ size: [8, 8], slices: 2, intensity: { kind: "ct", windows: ["brain"] } });
+  const count = (m: Float32Array) => {
+    const c = new Map<number, number>();
+    for (const v of m) c.set(v, (c.get(v) ?? 0) + 1);
+    return c;
+  };
+  const near = count(
+    (await prepareCase(item, config, { masks: ["anatomy"], maskResize: "nearest" })).masks.anatomy![0]!.data,
+  );
+  const max = count((await prepareCase(item, config, { masks: ["anatomy"] })).masks.anatomy![0]!.data);
+  assert.ok(
+    [...near.keys()].every((v) => v === 1 || v === 3 || v === 9),
+    [...near.keys()].join(),
+  );
+  // Half the model pixels on each side (the grid is symmetric), 9 at most a few cells.
+  assert.equal(near.get(3), 64);
+  assert.ok((near.get(1) ?? 0) >= 52, JSON.stringify([...near]));
+  assert.ok((max.get(9) ?? 0) > 2 * (near.get(9) ?? 0), JSON.stringify([...max]));
+});

@@ -219,13 +219,14 @@ function prepareMask(
   g: Geometry,
   c: PreprocessConfig,
   views: readonly ModelView[],
+  mode: "max" | "nearest" = "max",
 ): MaskView[] {
   const m = toWorkingGrid(mask, c, g.reference, "nearest");
   return views.map((view) => {
     if (view.plane === "volume") {
       const [nx, ny, nz] = m.shape as [number, number, number];
       const [, D, H, W] = view.shape as [number, number, number, number];
-      const data = resizeTensor(m.real(), [nz, ny, nx], [D, H, W], "max");
+      const data = resizeTensor(m.real(), [nz, ny, nx], [D, H, W], mode);
       return { plane: "volume", shape: [D, H, W], data };
     }
     const st = sliceStack(m, view.plane);
@@ -233,7 +234,7 @@ function prepareMask(
     return {
       plane: view.plane,
       shape: [S, H, W],
-      data: resizeTensor(st.data, st.shape, [S, H, W], "max"),
+      data: resizeTensor(st.data, st.shape, [S, H, W], mode),
     };
   });
 }
@@ -254,6 +255,11 @@ export async function loadImage(path: string): Promise<Volume> {
 export interface PrepareOptions {
   /** Mask names (keys of `DataCase.masks`) to load; a name the case lacks is skipped. */
   masks?: readonly string[];
+  /**
+   * How masks are shrunk to the model grid: "max" (default) keeps a finding of one voxel in a
+   * binary mask; label maps (a class per voxel) need "nearest", as a max would favour high ids.
+   */
+  maskResize?: "max" | "nearest";
 }
 
 /**
@@ -273,7 +279,7 @@ export async function prepareCase(
     for (const name of opts.masks ?? []) {
       const p = item.masks[name];
       if (p === undefined) continue;
-      masks[name] = prepareMask(await loadImage(p), geometry, c, input.views);
+      masks[name] = prepareMask(await loadImage(p), geometry, c, input.views, opts.maskResize);
     }
     return { id: item.id, input, masks, labels: item.labels };
   } catch (err) {

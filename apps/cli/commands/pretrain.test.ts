@@ -60,6 +60,24 @@ test("pretrain: bad input is one line, exit 2", () => {
     "--epochs",
   );
   assertInputError(
+    runCli("pretrain", "--manifest", manifest, "--out", "/tmp/x", "--objective", "simclr"),
+    "--objective",
+  );
+  assertInputError(
+    runCli(
+      "pretrain",
+      "--manifest",
+      manifest,
+      "--out",
+      "/tmp/x",
+      "--objective",
+      "dense",
+      "--labels",
+      "tumour_mask",
+    ),
+    "no 'tumour_mask' label map",
+  );
+  assertInputError(
     runCli("pretrain", "--manifest", "/nonexistent/m.csv", "--out", "/tmp/x"),
     "/nonexistent/m.csv",
   );

@@ -4,14 +4,20 @@ import { type Command, noPositionals } from "../command.js";
 
 const D = pipelines.PRETRAIN_DEFAULTS;
 
-const USAGE = `usage: medadapt pretrain --manifest M --out DIR [--epochs E] [--batch B] [--lr LR]
-                         [--mask-ratio R] [--raw-pixels] [--seed S] [--max-scans N] [--threads N] [--resume] [--json]
+const USAGE = `usage: medadapt pretrain --manifest M --out DIR [--objective mae|dense] [--labels COLUMN]
+                         [--epochs E] [--batch B] [--lr LR] [--mask-ratio R] [--raw-pixels] [--seed S]
+                         [--max-scans N] [--threads N] [--resume] [--json]
 
-Self-supervised MAE pretraining (masked autoencoder: 75 % of the patches hidden, a light decoder
-reconstructs their normalised pixels) of a DINOv2-layout ViT on every axial slice of the scans
-in manifest M (CSV or JSONL; labels are not used). Slices are preprocessed as training configs
-do: CT windows brain, subdural and bone as channels in [0, 1], resized to the backbone's input.
-The architecture is the demo backbone's (width 96, 4 layers, 3 heads, patch 8, 64² input).
+Pretrains a DINOv2-layout ViT on every axial slice of the scans in manifest M (CSV or JSONL; the
+finding labels are not used), by one of two objectives:
+  mae    self-supervised masked autoencoder: 75 % of the patches hidden, a light decoder
+         reconstructs their pixels (default)
+  dense  supervised dense prediction: each patch token predicts, through one linear layer, the
+         label of each of its pixels in the label map of mask column COLUMN (default
+         ${D.labels}, the phantom's anatomy parcellation), softmax cross-entropy
+Slices are preprocessed as training configs do: CT windows brain, subdural and bone as channels
+in [0, 1], resized to the backbone's input (label maps by nearest neighbour). The architecture
+is the demo backbone's (width 96, 4 layers, 3 heads, patch 8, 64² input).
 
 DIR receives a Hugging Face DINOv2 folder (config.json, model.safetensors,
 preprocessor_config.json) that --backbone / model.backbone accept, and pretraining.json (the
@@ -23,6 +29,8 @@ options:
   --batch B         slices per step (default ${D.batch})
   --lr LR           peak learning rate of AdamW (β 0.9/0.95, weight decay ${D.weightDecay}),
                     after ${D.warmupEpochs} warmup epoch(s), cosine decay to ${D.minLrFactor} × LR (default ${D.lr})
+  --objective O     mae or dense (default ${D.objective})
+  --labels COLUMN   the mask column of the label maps for --objective dense (default ${D.labels})
   --mask-ratio R    fraction of patches hidden (default ${D.mae.maskRatio})
   --raw-pixels      reconstruct the windowed pixels themselves instead of each patch normalised
                     by its own mean and std (MAE's norm_pix_loss): the encoder then has to carry
@@ -65,7 +73,7 @@ function positive(v: string | undefined, name: string): number | undefined {
 
 export const pretrainCommand: Command = {
   name: "pretrain",
-  summary: "MAE-pretrain the demo ViT on a manifest's slices; writes a Hugging Face backbone folder",
+  summary: "pretrain the demo ViT (MAE or dense labels) on a manifest's slices; writes a Hugging Face folder",
   usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseArgs({
@@ -77,6 +85,8 @@ export const pretrainCommand: Command = {
         batch: { type: "string" },
         lr: { type: "string" },
         "mask-ratio": { type: "string" },
+        objective: { type: "string" },
+        labels: { type: "string" },
         seed: { type: "string" },
         "max-scans": { type: "string" },
         threads: { type: "string" },
@@ -94,6 +104,12 @@ export const pretrainCommand: Command = {
       out: values.out,
       resume: values.resume,
     };
+    if (values.objective !== undefined) {
+      if (values.objective !== "mae" && values.objective !== "dense")
+        throw new InputError(`--objective must be mae or dense (got "${values.objective}")`);
+      opts.objective = values.objective;
+    }
+    if (values.labels !== undefined) opts.labels = values.labels;
     const epochs = positiveInt(values.epochs, "--epochs");
     const batch = positiveInt(values.batch, "--batch");
     const lr = positive(values.lr, "--lr");
@@ -124,7 +140,7 @@ export const pretrainCommand: Command = {
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
       process.stdout.write(
-        `MAE pretraining: ${r.scans} scans, ${r.slices} slices, ${r.steps} steps; loss ${summary.first_loss?.toFixed(4)} (epoch 1) → ${summary.final_loss?.toFixed(4)} (epoch ${summary.epochs}) in ${summary.train_seconds} s; backbone written to ${r.out}\n`,
+        `${opts.objective === "dense" ? "dense label" : "MAE"} pretraining: ${r.scans} scans, ${r.slices} slices, ${r.steps} steps; loss ${summary.first_loss?.toFixed(4)} (epoch 1) → ${summary.final_loss?.toFixed(4)} (epoch ${summary.epochs}) in ${summary.train_seconds} s; backbone written to ${r.out}\n`,
       );
     return 0;
   },

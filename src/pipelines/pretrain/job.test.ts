@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { tempDir } from "../../../test/paths.js";
 import { releaseSessions } from "../../engine/index.js";
 import { InputError } from "../../errors.js";
+import { readNifti } from "../../io/nifti/read.js";
 import { loadBackbone } from "../../nn/checkpoints/hf.js";
 import { generateHeadCtSet } from "../../phantom/index.js";
 import { pretrain } from "./job.js";
@@ -88,5 +89,27 @@ test("pretrain: resume without a checkpoint and a batch larger than the data are
   await assert.rejects(
     pretrain({ ...tiny, manifest, out: join(tempDir(t), "big"), batch: 64 }),
     (e: unknown) => e instanceof InputError && /12 slices make no batch of 64/.test(e.message),
+  );
+});
+
+test("pretrain --objective dense: learns the anatomy label maps (class count from the data) into a loadable folder", async (t) => {
+  const out = join(tempDir(t), "dense");
+  const r = await pretrain({ ...tiny, manifest, out, objective: "dense", epochs: 4, lr: 1e-2 });
+  assert.equal(r.slices, 12);
+  assert.ok(r.epochs.at(-1)!.loss < 0.8 * r.epochs[0]!.loss, JSON.stringify(r.epochs.map((e) => e.loss)));
+  const rec = JSON.parse(readFileSync(join(out, "pretraining.json"), "utf8"));
+  assert.equal(rec.method, "dense");
+  assert.equal(rec.options.labels, "anatomy_mask");
+  // The largest anatomy label in the three scans' maps, read independently, + 1.
+  let top = 0;
+  for (const f of readdirSync(join(dir, "set", "masks")).filter((x) => x.endsWith("_anatomy.nii.gz")))
+    for (const v of (await readNifti(join(dir, "set", "masks", f))).real()) top = Math.max(top, v);
+  assert.equal(rec.classes, top + 1);
+  const w = await weights(out);
+  assert.ok(w.has("encoder.layer.0.attention.attention.query.weight"));
+  assert.ok(![...w.keys()].some((k) => k.startsWith("decoder")));
+  await assert.rejects(
+    pretrain({ ...tiny, manifest, out: join(tempDir(t), "none"), objective: "dense", labels: "tumour_mask" }),
+    (e: unknown) => e instanceof InputError && /has no 'tumour_mask' label map/.test(e.message),
   );
 });

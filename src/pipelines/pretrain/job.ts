@@ -1,5 +1,7 @@
 /**
- * MAE pretraining of a DINOv2-layout backbone on every axial slice of a manifest's scans: the
+ * Pretraining of a DINOv2-layout backbone on every axial slice of a manifest's scans, by MAE
+ * (self-supervised) or by dense label prediction (a label map per scan, e.g. the phantom's anatomy
+ * parcellation; src/tasks/pretraining/dense.ts): the
  * slices go through the data layer's preprocessing (CT windows as channels, resized to the
  * backbone's image size, exactly what a training config with the same windows feeds the
  * backbone), batches are shuffled per epoch from the seed, masks are drawn per step from the
@@ -11,7 +13,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type PreprocessConfig, preprocessConfig } from "../../data/config.js";
-import { readManifest } from "../../data/manifest.js";
+import { maskName, readManifest } from "../../data/manifest.js";
 import { prepareCase } from "../../data/pipeline.js";
 import { epochOrder } from "../../data/prefetch.js";
 import {
@@ -33,6 +35,7 @@ import { BuildContext } from "../../nn/module.js";
 import type { Dinov2Model } from "../../nn/nets/dinov2.js";
 import { DEMO_VIT_CONFIG } from "../../nn/zoo.js";
 import { Rng } from "../../random/rng.js";
+import { DenseLabels, labelComposition, labelTargets } from "../../tasks/pretraining/dense.js";
 import { drawKept, MAE_DEFAULTS, Mae, type MaeOptions, patchTargets } from "../../tasks/pretraining/mae.js";
 import { duration } from "../../train/progress.js";
 import type { WindowPreset } from "../../volume/window.js";
@@ -54,7 +57,11 @@ export interface PretrainOptions {
   seed: number;
   /** The backbone's config.json (DINOv2 layout); default the demo backbone's. */
   backbone: Record<string, unknown>;
+  /** "mae" (masked autoencoder) or "dense" (predict the label map named by `labels`). */
+  objective: "mae" | "dense";
   mae: MaeOptions;
+  /** The manifest's mask column holding integer label maps (objective "dense"). */
+  labels: string;
   /** CT windows of the channels (data.preprocess.intensity.windows names). */
   windows: string[];
   /** Use only the first N scans of the manifest (quick runs, tests). */
@@ -78,7 +85,9 @@ export const PRETRAIN_DEFAULTS: Omit<PretrainOptions, "manifest" | "out" | "log"
   weightDecay: 0.05,
   seed: 0,
   backbone: { ...DEMO_VIT_CONFIG },
+  objective: "mae",
   mae: { ...MAE_DEFAULTS },
+  labels: "anatomy_mask",
   windows: ["brain", "subdural", "bone"],
   maxScans: null,
   resume: false,
@@ -107,8 +116,10 @@ export interface PretrainResult {
 /** The JSON written next to the weights (and in the checkpoint): how they were made. */
 interface PretrainRecord {
   format: "medadapt.pretrain/1";
-  method: "mae";
+  method: "mae" | "dense";
   manifest: string;
+  /** Label classes (objective "dense": the largest label in the data + 1). */
+  classes?: number;
   scans: number;
   slices: number;
   preprocess: PreprocessConfig;
@@ -120,35 +131,57 @@ interface PretrainRecord {
 
 const CHECKPOINT = ".pretrain-checkpoint";
 
-/** Every axial slice of every scan as [N, C, S, S] in the model's input range. */
+/**
+ * Every axial slice of every scan as [N, C, S, S] in the model's input range, and with
+ * `labelColumn` the label map of each slice [N, S, S] on the same grid (nearest).
+ */
 async function loadSlices(
   manifestPath: string,
   pre: PreprocessConfig,
   maxScans: number | null,
   log: (l: string) => void,
-): Promise<{ data: Float32Array; count: number; scans: number }> {
+  labelColumn?: string,
+): Promise<{ data: Float32Array; labels: Float32Array | null; count: number; scans: number }> {
   const manifest = await readManifest(manifestPath);
   const cases = maxScans === null ? manifest.cases : manifest.cases.slice(0, maxScans);
   if (cases.length === 0) throw new InputError("the manifest has no scans", manifestPath);
   const parts: Float32Array[] = [];
+  const labelParts: Float32Array[] = [];
   let count = 0;
   let last = performance.now();
+  // The manifest's column `anatomy_mask` is the cases' mask "anatomy".
+  const mask = labelColumn === undefined ? undefined : (maskName(labelColumn) ?? labelColumn);
   for (const [i, c] of cases.entries()) {
-    const view = (await prepareCase(c, pre)).input.views[0]!;
+    if (mask !== undefined && c.masks[mask] === undefined)
+      throw new InputError(`case '${c.id}' has no '${labelColumn}' label map`, manifestPath);
+    const prepared = await prepareCase(c, pre, {
+      ...(mask !== undefined ? { masks: [mask], maskResize: "nearest" as const } : {}),
+    });
+    const view = prepared.input.views[0]!;
     parts.push(view.data);
+    if (mask !== undefined) labelParts.push(prepared.masks[mask]![0]!.data);
     count += view.shape[0] as number;
     if (performance.now() - last > 5000) {
       last = performance.now();
       log(`pretrain: loaded ${i + 1}/${cases.length} scans`);
     }
   }
+  return {
+    data: joined(parts),
+    labels: labelColumn !== undefined ? joined(labelParts) : null,
+    count,
+    scans: cases.length,
+  };
+}
+
+function joined(parts: readonly Float32Array[]): Float32Array {
   const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
     data.set(p, o);
     o += p.length;
   }
-  return { data, count, scans: cases.length };
+  return data;
 }
 
 function checkOptions(o: PretrainOptions): void {
@@ -158,6 +191,8 @@ function checkOptions(o: PretrainOptions): void {
   if (!(o.lr > 0 && Number.isFinite(o.lr))) throw bad(`lr must be a positive number`);
   if (!(o.mae.maskRatio > 0 && o.mae.maskRatio < 1)) throw bad(`mask ratio must be in (0, 1)`);
   if (!(o.warmupEpochs >= 0)) throw bad(`warmup epochs must be ≥ 0`);
+  if (o.objective !== "mae" && o.objective !== "dense")
+    throw bad(`objective must be "mae" or "dense", got "${o.objective}"`);
 }
 
 /** Runs (or resumes) MAE pretraining and writes the backbone folder. */
@@ -180,7 +215,7 @@ export async function pretrain(
   const spec = backboneSpec(o.backbone, "pretrain backbone config");
   if (spec.arch !== "dinov2")
     throw new InputError(
-      `MAE pretraining needs a dinov2 config, got ${spec.arch}`,
+      `pretraining needs a dinov2 config, got ${spec.arch}`,
       "pretrain backbone config",
     );
   const size = spec.config.image_size;
@@ -196,7 +231,17 @@ export async function pretrain(
   });
 
   const t0 = performance.now();
-  const slices = await loadSlices(o.manifest, pre, o.maxScans, o.log);
+  const dense = o.objective === "dense";
+  const slices = await loadSlices(o.manifest, pre, o.maxScans, o.log, dense ? o.labels : undefined);
+  let classes = 0;
+  if (slices.labels) {
+    for (const v of slices.labels) {
+      if (!(Number.isInteger(v) && v >= 0 && v < 256))
+        throw new InputError(`'${o.labels}' is not a label map: it holds the value ${v}`, o.manifest);
+      if (v + 1 > classes) classes = v + 1;
+    }
+    if (classes < 2) throw new InputError(`'${o.labels}' holds one label only`, o.manifest);
+  }
   const loadSeconds = (performance.now() - t0) / 1000;
   const imgSize = spec.config.num_channels * size * size;
   const stepsPerEpoch = Math.floor(slices.count / o.batch);
@@ -206,21 +251,37 @@ export async function pretrain(
     `pretrain: ${slices.scans} scans, ${slices.count} slices of ${spec.config.num_channels}×${size}² in ${loadSeconds.toFixed(1)} s; ${stepsPerEpoch} steps/epoch × ${o.epochs} epochs`,
   );
 
-  // Model: seeded init, every weight trainable except the decoder's fixed positions.
+  // Model: seeded init, every weight trainable except MAE's fixed decoder positions.
   resetInitSeed(o.seed + 1);
   const backbone = buildBackbone(spec) as Dinov2Model;
-  const mae = new Mae(backbone, o.mae);
-  mae.unfreeze();
-  mae.decoder_pos_embed.trainable = false;
   const g = new Graph();
   const B = o.batch;
-  const P = mae.patchSize * mae.patchSize * mae.channels;
-  const loss = mae.forward(
-    new BuildContext(mae, { graph: g, training: true }),
-    g.input("pixels", [B, mae.channels, size, size]),
-    g.input("keep", [B, mae.kept], "int64"),
-    g.input("target", [B, mae.patches, P]),
-  );
+  const patch = spec.config.patch_size;
+  let model: Mae | DenseLabels;
+  let loss: ReturnType<Mae["forward"]>;
+  if (dense) {
+    const d = new DenseLabels(backbone, classes);
+    d.unfreeze();
+    loss = d.forward(
+      new BuildContext(d, { graph: g, training: true }),
+      g.input("pixels", [B, d.channels, size, size]),
+      g.input("target", [B, d.patches * patch * patch, classes]),
+      g.input("composition", [B, classes]),
+    );
+    model = d;
+  } else {
+    const mae = new Mae(backbone, o.mae);
+    mae.unfreeze();
+    mae.decoder_pos_embed.trainable = false;
+    const P = mae.patchSize * mae.patchSize * mae.channels;
+    loss = mae.forward(
+      new BuildContext(mae, { graph: g, training: true }),
+      g.input("pixels", [B, mae.channels, size, size]),
+      g.input("keep", [B, mae.kept], "int64"),
+      g.input("target", [B, mae.patches, P]),
+    );
+    model = mae;
+  }
   const step = await compileTrainStep(loss, o.threads !== undefined ? { intraOpThreads: o.threads } : {});
   const params = new Map([...step.params].map(([n, v]) => [n, v.data as Float32Array]));
   const totalSteps = stepsPerEpoch * o.epochs;
@@ -244,7 +305,7 @@ export async function pretrain(
     const st = JSON.parse(await readFile(join(ckDir, "state.json"), "utf8")) as PretrainRecord;
     const f = await readSafetensors(join(ckDir, "weights.safetensors"));
     try {
-      for (const [name, p] of mae.namedParameters()) p.data.set(await f.float32(name));
+      for (const [name, p] of model.namedParameters()) p.data.set(await f.float32(name));
     } finally {
       await f.close();
     }
@@ -259,8 +320,9 @@ export async function pretrain(
   const trainSeconds = () => (performance.now() - tTrain) / 1000;
   const record = (): PretrainRecord => ({
     format: "medadapt.pretrain/1",
-    method: "mae",
+    method: o.objective,
     manifest: resolve(o.manifest),
+    ...(dense ? { classes } : {}),
     scans: slices.scans,
     slices: slices.count,
     preprocess: pre,
@@ -273,7 +335,9 @@ export async function pretrain(
       weightDecay: o.weightDecay,
       seed: o.seed,
       backbone: o.backbone,
+      objective: o.objective,
       mae: o.mae,
+      labels: o.labels,
       windows: o.windows,
       maxScans: o.maxScans,
     },
@@ -283,6 +347,8 @@ export async function pretrain(
   });
 
   const pixels = new Float32Array(B * imgSize);
+  const labelSize = size * size;
+  const labels = new Float32Array(B * labelSize);
   for (let epoch = startEpoch; epoch < o.epochs; epoch++) {
     const te = performance.now();
     const order = epochOrder(slices.count, { seed: o.seed, epoch });
@@ -292,10 +358,21 @@ export async function pretrain(
       for (let i = 0; i < B; i++) {
         const k = order[s * B + i] as number;
         pixels.set(slices.data.subarray(k * imgSize, (k + 1) * imgSize), i * imgSize);
+        if (slices.labels) labels.set(slices.labels.subarray(k * labelSize, (k + 1) * labelSize), i * labelSize);
       }
-      const keep = drawKept(Rng.stream(o.seed, epoch * stepsPerEpoch + s, 7), B, mae.patches, mae.kept);
-      const target = patchTargets(pixels, [B, mae.channels, size, size], mae.patchSize, o.mae.normPix);
-      const r = await step.run({ pixels, keep, target });
+      let feeds: Record<string, Float32Array | BigInt64Array>;
+      if (model instanceof Mae) {
+        const keep = drawKept(Rng.stream(o.seed, epoch * stepsPerEpoch + s, 7), B, model.patches, model.kept);
+        const target = patchTargets(pixels, [B, model.channels, size, size], patch, o.mae.normPix);
+        feeds = { pixels, keep, target };
+      } else
+        feeds = {
+          pixels,
+          // labelTargets checks every label; the composition then counts valid ones only.
+          target: labelTargets(labels, [B, size, size], patch, classes),
+          composition: labelComposition(labels, [B, size, size], classes),
+        };
+      const r = await step.run(feeds);
       if (!Number.isFinite(r.loss))
         throw new Error(`pretrain: loss is ${r.loss} at epoch ${epoch + 1} step ${s + 1}`);
       sum += r.loss;
@@ -312,7 +389,7 @@ export async function pretrain(
     await writeSafetensors(
       join(ckDir, "weights.safetensors"),
       new Map(
-        [...mae.namedParameters()].map(([n, p]) => [
+        [...model.namedParameters()].map(([n, p]) => [
           n,
           { dtype: "F32" as const, shape: p.shape, data: p.data },
         ]),
@@ -343,7 +420,10 @@ export async function pretrain(
       do_rescale: false,
       do_normalize: false,
     },
-    metadata: { format: "pt", medadapt: "MAE pretraining (pretraining.json)" },
+    metadata: {
+      format: "pt",
+      medadapt: `${dense ? "dense label" : "MAE"} pretraining (pretraining.json)`,
+    },
   });
   await writeFileAtomic(join(out, "pretraining.json"), `${JSON.stringify(rec, null, 2)}\n`);
   await rm(ckDir, { recursive: true, force: true });

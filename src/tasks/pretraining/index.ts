@@ -1,4 +1,6 @@
-// Self-supervised pretraining task models: the masked autoencoder of a DINOv2-layout backbone.
+// Pretraining task models of a DINOv2-layout backbone: the masked autoencoder (self-supervised)
+// and dense label prediction (supervised by label maps).
+export { DenseLabels, labelComposition, labelTargets } from "./dense.js";
 export {
   drawKept,
   keptCount,
