@@ -28,6 +28,7 @@ export class Program {
     if (opts.intraOpThreads !== undefined) runtime.intraOpThreads = opts.intraOpThreads;
     if (opts.interOpThreads !== undefined) runtime.interOpThreads = opts.interOpThreads;
     if (opts.optimization) runtime.optimization = opts.optimization;
+    if (opts.profile !== undefined) runtime.profile = opts.profile;
     const session = await openSession(
       s.model,
       runtime,

@@ -1,7 +1,7 @@
 // ONNX written by the engine loads in a fresh ORT session (from the file, uncached) and gives
 // the same outputs as the compiled program, with inline weights and with external data.
 import assert from "node:assert/strict";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { tempDir } from "../../../test/paths.js";
@@ -63,4 +63,23 @@ test("compile with external data (tiny threshold) runs like the inline program",
 
 test("an unavailable execution provider is an error naming it", async () => {
   await assert.rejects(compile(model(), { provider: "cuda" }), /execution provider "cuda" is not available/);
+});
+
+test("compile with profile: ORT writes a trace with one event per kernel run of the program's nodes", async (t) => {
+  const dir = tempDir(t);
+  const outs = model();
+  const prog = await compile(outs, { profile: join(dir, "trace") });
+  const x = Float32Array.from(randn(2 * 3 * 64, 5));
+  for (let i = 0; i < 2; i++) await prog.run({ x });
+  await releaseSessions();
+  const files = readdirSync(dir).filter((f) => f.startsWith("trace") && f.endsWith(".json"));
+  assert.equal(files.length, 1);
+  const events = JSON.parse(readFileSync(join(dir, files[0]!), "utf8")) as {
+    cat?: string;
+    name: string;
+    args?: { op_name?: string };
+  }[];
+  assert.equal(events.filter((e) => e.cat === "Session" && e.name === "model_run").length, 2);
+  const ops = new Set(events.filter((e) => e.cat === "Node").map((e) => e.args?.op_name));
+  for (const op of ["Conv", "MaxPool", "Softmax"]) assert.ok(ops.has(op), `${op} in ${[...ops].join(", ")}`);
 });
