@@ -214,10 +214,7 @@ export async function pretrain(
 
   const spec = backboneSpec(o.backbone, "pretrain backbone config");
   if (spec.arch !== "dinov2")
-    throw new InputError(
-      `pretraining needs a dinov2 config, got ${spec.arch}`,
-      "pretrain backbone config",
-    );
+    throw new InputError(`pretraining needs a dinov2 config, got ${spec.arch}`, "pretrain backbone config");
   const size = spec.config.image_size;
   if (spec.config.num_channels !== o.windows.length)
     throw new InputError(
@@ -358,7 +355,8 @@ export async function pretrain(
       for (let i = 0; i < B; i++) {
         const k = order[s * B + i] as number;
         pixels.set(slices.data.subarray(k * imgSize, (k + 1) * imgSize), i * imgSize);
-        if (slices.labels) labels.set(slices.labels.subarray(k * labelSize, (k + 1) * labelSize), i * labelSize);
+        if (slices.labels)
+          labels.set(slices.labels.subarray(k * labelSize, (k + 1) * labelSize), i * labelSize);
       }
       let feeds: Record<string, Float32Array | BigInt64Array>;
       if (model instanceof Mae) {
