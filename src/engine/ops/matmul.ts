@@ -59,6 +59,10 @@ function matmulGradB(dy: Value, a: Value, b: Value): Value {
     const n = b.shape[1] as number;
     const dyF = reshape(dy, [-1, n]);
     if (a.rank >= 3 && n >= 64) return matmul(rowsLast(a), dyF);
+    // A skinny weight (LoRA's A, r columns): (dYᵀ·A)ᵀ with dYᵀ copied (r × rows, cheap) runs the
+    // product untransposed; Aᵀ·dY with A transposed in MLAS took twice as long (ViT-S LoRA A:
+    // [3152, 384]ᵀ·[3152, 8]).
+    if (a.rank >= 3) return transposeLast2(matmul(rowsLast(dy), reshape(a, [-1, k])));
     return matmul(transposeLast2(reshape(a, [-1, k])), dyF);
   }
   // As in matmulGradA: dB = (dYᵀ·A)ᵀ when both operands are transposed views.

@@ -166,6 +166,11 @@ describe("matmul", () => {
       [2, b, m, k],
       [k, 65],
     ],
+    // A skinny weight (LoRA's A): the gradient is (dYᵀ·A)ᵀ with dYᵀ materialised (rank 4 here).
+    [
+      [2, b, m, k],
+      [k, 3],
+    ],
   ];
   for (const [as, bs] of cases) {
     test(`MatMul ${as} × ${bs}`, async () => {
