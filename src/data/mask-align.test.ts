@@ -32,6 +32,19 @@ test('"max" resizing: each output cell takes the maximum of the input cells it o
 });
 
 /** int16 CT (HU = stored − 1024) stored L→R and P→A flipped (LPS), as DICOM-derived files often are. */
+/** A one-image case with masks, as a manifest row would give it. */
+function oneCase(image: string, masks: Record<string, string>): DataCase {
+  return {
+    id: "c",
+    images: [image],
+    contrasts: ["image"],
+    masks,
+    labels: Float32Array.of(1),
+    patient: "c",
+    line: 2,
+  };
+}
+
 function lpsVolume(shape: [number, number, number], hu: (i: number, j: number, k: number) => number): Volume {
   const [nx, ny, nz] = shape;
   const data = new Int16Array(nx * ny * nz);
@@ -63,15 +76,7 @@ for (const layout of ["slices", "volume"] as const) {
       join(dir, "mask.nii.gz"),
       lpsVolume(shape, (i, j, k) => (bright.has(key(i, j, k)) ? 1 : 0)),
     );
-    const item: DataCase = {
-      id: "c",
-      images: [join(dir, "ct.nii.gz")],
-      contrasts: ["image"],
-      masks: { lesion: join(dir, "mask.nii.gz") },
-      labels: Float32Array.of(1),
-      patient: "c",
-      line: 2,
-    };
+    const item = oneCase(join(dir, "ct.nii.gz"), { lesion: join(dir, "mask.nii.gz") });
     const [H, W, S] = [10, 13, 4];
     const config = preprocessConfig({
       layout,
@@ -133,15 +138,7 @@ test('label maps shrink by "nearest": only labels of the map, no high-id bias; "
   );
   // lpsVolume's scaling makes the real values the labels themselves.
   await writeNifti(join(dir, "labels.nii.gz"), lpsVolume(shape, label));
-  const item: DataCase = {
-    id: "c",
-    images: [join(dir, "ct.nii.gz")],
-    contrasts: ["image"],
-    masks: { anatomy: join(dir, "labels.nii.gz") },
-    labels: Float32Array.of(0),
-    patient: "c",
-    line: 2,
-  };
+  const item = oneCase(join(dir, "ct.nii.gz"), { anatomy: join(dir, "labels.nii.gz") });
   const config = preprocessConfig({ size: [8, 8], slices: 2, intensity: { kind: "ct", windows: ["brain"] } });
   const count = (m: Float32Array) => {
     const c = new Map<number, number>();
