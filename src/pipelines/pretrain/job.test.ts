@@ -108,6 +108,13 @@ test("pretrain --objective dense: learns the anatomy label maps (class count fro
   const w = await weights(out);
   assert.ok(w.has("encoder.layer.0.attention.attention.query.weight"));
   assert.ok(![...w.keys()].some((k) => k.startsWith("decoder")));
+  // A dense run stopped after one epoch cannot be resumed as MAE (its weights differ).
+  const stopped = join(tempDir(t), "stopped");
+  await pretrain({ ...tiny, manifest, out: stopped, objective: "dense", epochs: 2, stopAfter: 1 });
+  await assert.rejects(
+    pretrain({ ...tiny, manifest, out: stopped, resume: true }),
+    (e: unknown) => e instanceof InputError && /checkpoint is of a dense run/.test(e.message),
+  );
   await assert.rejects(
     pretrain({ ...tiny, manifest, out: join(tempDir(t), "none"), objective: "dense", labels: "tumour_mask" }),
     (e: unknown) => e instanceof InputError && /has no 'tumour_mask' label map/.test(e.message),

@@ -195,7 +195,7 @@ function checkOptions(o: PretrainOptions): void {
     throw bad(`objective must be "mae" or "dense", got "${o.objective}"`);
 }
 
-/** Runs (or resumes) MAE pretraining and writes the backbone folder. */
+/** Runs (or resumes) pretraining and writes the backbone folder. */
 export async function pretrain(
   options: Partial<PretrainOptions> & { manifest: string; out: string },
 ): Promise<PretrainResult> {
@@ -211,6 +211,11 @@ export async function pretrain(
   const ckDir = join(out, CHECKPOINT);
   if (o.resume && !existsSync(join(ckDir, "state.json")))
     throw new InputError("nothing to resume: no checkpoint in this folder", out);
+  if (o.resume) {
+    const { method } = JSON.parse(await readFile(join(ckDir, "state.json"), "utf8")) as PretrainRecord;
+    if (method !== o.objective)
+      throw new InputError(`the checkpoint is of a ${method} run; resume it with objective "${method}"`, out);
+  }
 
   const spec = backboneSpec(o.backbone, "pretrain backbone config");
   if (spec.arch !== "dinov2")
