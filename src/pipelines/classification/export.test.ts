@@ -59,7 +59,12 @@ test("LoRA merged: plain onnxruntime equals predict (1e-4), and the file holds n
         p.data = Float32Array.from(p.data, (x, i) => x * 20 + 0.05 * Math.sin(i));
   const before = new Map([...m.built.model.namedParameters()].map(([n, p]) => [n, p.data.slice()]));
   const file = join(dir, "lora.onnx");
-  const r = await exportTaskModel(m, file);
+  const pending = exportTaskModel(m, file);
+  // Other plugins share these arrays: by the time the export first yields (to write the file),
+  // the merged weights must already be restored, so nothing else in the process sees them.
+  for (const [n, p] of m.built.model.namedParameters())
+    assert.deepEqual(p.data, before.get(n), `${n} while exporting`);
+  const r = await pending;
   assert.ok(r.merged.length > 0 && r.unmerged.length === 0, JSON.stringify(r.unmerged));
   assert.deepEqual(
     r.outputs.map((o) => o.name),

@@ -120,8 +120,13 @@ export async function exportTaskModel(
   const shapes = inputShapes(m, opts.slices);
   activateTask(m);
   const model = m.built.model;
+  // Merging writes into the backbone's weight arrays, which other task plugins on the same
+  // in-memory backbone share: everything from the merge to the restore is synchronous (the graph
+  // is serialised before any await), so no other work in this process can see merged weights.
   const { merged, unmerged, restore } =
     opts.merge === false ? { merged: [], unmerged: [], restore: () => {} } : mergeAdapters(m);
+  let s: ReturnType<typeof serialize>;
+  let metadata: Record<string, string>;
   try {
     const graph = new Graph();
     const inputs: Record<string, Value> = {};
@@ -132,7 +137,7 @@ export async function exportTaskModel(
     for (const v of views)
       outputs[views.length === 1 ? "slice_weights" : `slice_weights_${v}`] = out.sliceWeights[v] as Value;
     const pre = m.config.data.preprocess as PreprocessConfig;
-    const metadata: Record<string, string> = {
+    metadata = {
       "medadapt.version": medadaptVersion(),
       "medadapt.task": "anymc3d",
       "medadapt.findings": JSON.stringify(m.findings),
@@ -146,31 +151,29 @@ export async function exportTaskModel(
       "medadapt.epoch": String(m.epoch),
       "medadapt.notice": "research software, not a medical device",
     };
-    const location = `${basename(path)}.data`;
-    const s = serialize(outputs, {
+    s = serialize(outputs, {
       freezeParams: true,
       externalDataThreshold: 1.8e9,
-      externalDataLocation: location,
+      externalDataLocation: `${basename(path)}.data`,
       metadata,
       producerVersion: metadata["medadapt.version"],
     });
-    const bytes = s.model;
-    if (s.externalData) await writeFileAtomic(`${path}.data`, s.externalData);
-    await writeFileAtomic(path, bytes);
-    const written = (s.externalData?.length ?? 0) + bytes.length;
-    return {
-      path,
-      inputs: Object.entries(shapes).map(([name, shape]) => ({ name, shape })),
-      outputs: s.outputs.map((o) => ({ name: o.name, shape: [...o.value.shape] })),
-      findings: m.findings,
-      method: m.built.summary.method,
-      merged,
-      unmerged,
-      bytes: written,
-      external: s.externalData !== undefined,
-      metadata,
-    };
   } finally {
     restore();
   }
+  const bytes = s.model;
+  if (s.externalData) await writeFileAtomic(`${path}.data`, s.externalData);
+  await writeFileAtomic(path, bytes);
+  return {
+    path,
+    inputs: Object.entries(shapes).map(([name, shape]) => ({ name, shape })),
+    outputs: s.outputs.map((o) => ({ name: o.name, shape: [...o.value.shape] })),
+    findings: m.findings,
+    method: m.built.summary.method,
+    merged,
+    unmerged,
+    bytes: (s.externalData?.length ?? 0) + bytes.length,
+    external: s.externalData !== undefined,
+    metadata,
+  };
 }
