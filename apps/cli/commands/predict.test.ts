@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { PNG } from "pngjs";
 import { generateHeadCtSet, readNifti, readTaskConfig, runTask } from "../../../src/index.js";
 import { assertInputError, runCli } from "../../../test/cli.js";
-import { tempDir } from "../../../test/paths.js";
+import { fixture, tempDir } from "../../../test/paths.js";
 
 const FINDINGS = ["any_intracranial_hemorrhage", "hydrocephalus"];
 
@@ -86,4 +86,32 @@ test("medadapt predict: two runs on one backbone, a heat map NIfTI on the scan's
   );
   assert.ok(!existsSync(join(dir, "x.nii")));
   assertInputError(runCli("predict", "--model", lora, "--input", scan, "--rollout"), "--rollout");
+});
+
+test("a manifest of DICOM series folders: train, then predict on a series with a heat map on its grid", async (t) => {
+  const dir = tempDir(t);
+  // Four DICOM series (dcm2niix checked their geometry: test/fixtures/dicom/expected.json), each
+  // twice under another id and patient, so that both splits hold both classes.
+  const series = ["ct", "oblique", "nonuniform", "tilt"];
+  const rows = ["id,image,split,patient,any_intracranial_hemorrhage,hydrocephalus"];
+  series.forEach((s, i) => {
+    for (const split of ["train", "val"])
+      rows.push(`${s}-${split},${fixture("dicom", s)},${split},${s}-${split},${i % 2},${(i >> 1) % 2}`);
+  });
+  const manifest = join(dir, "manifest.csv");
+  writeFileSync(manifest, `${rows.join("\n")}\n`);
+  const run = await train(dir, "dicom", manifest, { method: "lora", adapter: { r: 2 } });
+
+  const heat = join(dir, "heat.nii.gz");
+  const r = runCli("predict", "--model", run, "--input", fixture("dicom", "ct"), "--heatmap", heat, "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const out = lastJson(r.stdout);
+  for (const f of FINDINGS) assert.ok(out.probabilities[f] > 0 && out.probabilities[f] < 1, f);
+  // The heat map lies on the series' grid: dcm2niix's shape and affine (medadapt voxel order).
+  const want = JSON.parse(readFileSync(fixture("dicom", "expected.json"), "utf8")).ct;
+  const map = await readNifti(heat);
+  assert.deepEqual(map.shape, want.shape);
+  [...map.affine].forEach((v, i) => {
+    assert.ok(Math.abs(v - want.affine[i]) < 1e-3, `affine[${i}] ${v} vs ${want.affine[i]}`);
+  });
 });
