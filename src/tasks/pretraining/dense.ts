@@ -3,12 +3,12 @@
  * predicts, through one linear layer, the class of each of its p × p pixels in a label map (an
  * anatomy parcellation, say), trained with softmax cross-entropy over all pixels. This is how
  * CT foundation encoders are often made from segmentation corpora (supervised dense
- * pretraining): the tokens learn what tissue sits where. The CLS token, which classifiers use as
- * the slice embedding (HF pooler_output) but which no pixel depends on, gets its own target: it
- * predicts the slice's label composition (the fraction of pixels of each class) through a second
- * linear layer, with a soft cross-entropy, so the slice embedding learns the tissue volumes that
- * findings like atrophy, hydrocephalus or a hematoma change. The backbone is a child module; `saveBackbone(dense.backbone, dir)`
- * writes an ordinary Hugging Face DINOv2 folder.
+ * pretraining): the tokens learn what tissue sits where. The CLS token's last-layer output is
+ * what classifiers use as the slice embedding (HF pooler_output), yet no pixel prediction reads
+ * it, so it gets its own target: the slice's label composition (the fraction of pixels of each
+ * class) through a second linear layer, with a soft cross-entropy — the tissue volumes that
+ * findings like atrophy, hydrocephalus or a hematoma change. The backbone is a child module;
+ * `saveBackbone(dense.backbone, dir)` writes an ordinary Hugging Face DINOv2 folder.
  */
 import { add, reshape, slice, softmaxCrossEntropy, type Value } from "../../engine/index.js";
 import { Linear } from "../../nn/layers/linear.js";
