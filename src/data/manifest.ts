@@ -3,8 +3,10 @@
  * line — an id, one image path per contrast or phase, 0/1 label columns named by finding,
  * optional mask paths, report text, split and patient id. Paths are relative to the manifest.
  */
+
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { maskName } from "../config/columns.js";
 import { InputError } from "../errors.js";
 import { parseCsvTable } from "../eval/case-files.js";
 
@@ -61,13 +63,6 @@ function isKnownColumn(c: string): boolean {
 
 function isImageColumn(c: string): boolean {
   return c === "image" || /^image_.+/.test(c);
-}
-
-/** `hemorrhage_mask` → "hemorrhage", `mask` → "mask", `mask_liver` → "liver"; else undefined. */
-export function maskName(c: string): string | undefined {
-  if (c === "mask") return "mask";
-  const m = /^(.+)_mask$/.exec(c) ?? /^mask_(.+)$/.exec(c);
-  return m?.[1];
 }
 
 /** One record before typing: column → raw value (string, number, null, …), and where it came from. */

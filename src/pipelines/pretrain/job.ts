@@ -12,8 +12,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { maskOfColumn } from "../../config/columns.js";
 import { type PreprocessConfig, preprocessConfig } from "../../data/config.js";
-import { maskName, readManifest } from "../../data/manifest.js";
+import { readManifest } from "../../data/manifest.js";
 import { prepareCase } from "../../data/pipeline.js";
 import { epochOrder } from "../../data/prefetch.js";
 import {
@@ -150,7 +151,7 @@ async function loadSlices(
   let count = 0;
   let last = performance.now();
   // The manifest's column `anatomy_mask` is the cases' mask "anatomy".
-  const mask = labelColumn === undefined ? undefined : (maskName(labelColumn) ?? labelColumn);
+  const mask = labelColumn === undefined ? undefined : maskOfColumn(labelColumn);
   for (const [i, c] of cases.entries()) {
     if (mask !== undefined && c.masks[mask] === undefined)
       throw new InputError(`case '${c.id}' has no '${labelColumn}' label map`, manifestPath);

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { applyMethod, type ParamSummary } from "../../adapt/index.js";
+import { maskOfColumn } from "../../config/columns.js";
 import { type FieldSpec, resolve } from "../../config/schema.js";
 import { InputError } from "../../errors.js";
 import { backboneSpec } from "../../nn/checkpoints/configs.js";
@@ -63,11 +64,6 @@ const MODEL_SCHEMA: FieldSpec = {
     },
   },
 };
-
-/** `hemorrhage_mask` → "hemorrhage", `mask_liver` → "liver", `mask` → "mask" (the manifest's mask names). */
-function maskNameOf(column: string): string {
-  return /^(.+)_mask$/.exec(column)?.[1] ?? /^mask_(.+)$/.exec(column)?.[1] ?? column;
-}
 
 /**
  * Small architectures for tests, demos and smoke runs: config.json fields of their family; the
@@ -142,7 +138,7 @@ export function taskModelConfig(raw: Record<string, unknown>, source = "model co
   return {
     ...rest,
     initStd: out.initStd === 0 ? null : out.initStd,
-    aux: aux ? { mask: maskNameOf(aux.column), weight: aux.weight } : null,
+    aux: aux ? { mask: maskOfColumn(aux.column), weight: aux.weight } : null,
   };
 }
 
