@@ -79,9 +79,8 @@ export function buildVit(c: VitConfig): { g: E.Graph; logits: Value; loss: Value
       q = E.add(q, E.matmul(E.matmul(ln1, qa), E.mul(qb, 2)));
       v = E.add(v, E.matmul(E.matmul(ln1, va), E.mul(vb, 2)));
     }
-    // Scaling the scores (not q) lets ORT fold the scale into a FusedMatMul.
-    const att = E.softmax(E.div(E.matmul(heads(q), E.transposeLast2(heads(k))), Math.sqrt(dh)), -1);
-    const o = E.reshape(E.transpose(E.matmul(att, heads(v)), [0, 2, 1, 3]), [B, N, D]);
+    const att = E.attention(heads(q), heads(k), heads(v)).out;
+    const o = E.reshape(E.transpose(att, [0, 2, 1, 3]), [B, N, D]);
     h = E.add(h, E.add(E.matmul(o, w(`${p}o.w`, [D, D])), w(`${p}o.b`, [D], 0, true)));
     const ln2 = E.layerNorm(h, onesLike(g, `${p}n2.g`, D, full), w(`${p}n2.b`, [D], 0, true));
     const m = E.gelu(E.add(E.matmul(ln2, w(`${p}fc1.w`, [D, 4 * D])), w(`${p}fc1.b`, [4 * D], 0, true)));

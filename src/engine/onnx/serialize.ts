@@ -123,8 +123,8 @@ export function serialize(outputs: Record<string, Value>, opts: SerializeOptions
       attribute.push(attr(key, kind, v));
     }
     return {
-      opType: n.op,
-      name: `${n.op}_${k}`,
+      opType: def.onnxOp ?? n.op,
+      name: `${def.onnxOp ?? n.op}_${k}`,
       input: def.onnxInputs ? def.onnxInputs(n, ctx, names) : names,
       output: trimEmpty(n.outputs.map((o, i) => outputName(n, o, i))),
       attribute,

@@ -1,5 +1,8 @@
 // The op set: importing this module registers every op family.
+
+export * from "./attention.js";
 export * from "./conv.js";
+export { customGradient, type VectorJacobian } from "./custom.js";
 export * from "./elementwise.js";
 export * from "./matmul.js";
 export * from "./norm.js";

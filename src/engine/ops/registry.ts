@@ -28,6 +28,8 @@ export interface EmitCtx {
  */
 export interface OpDef {
   infer(inputs: readonly Value[], attrs: Attrs): OutInfo[];
+  /** The ONNX op type written for it; default: the op's name. */
+  onnxOp?: string;
   /** Attributes written as ONNX attributes; other attrs are static data emitted as inputs. */
   onnxAttrs?: Readonly<Record<string, AttrKind>>;
   /** ONNX input names; default: the IR inputs. Ops whose static data is an input since opset 13/18 override it. */

@@ -4,6 +4,7 @@
 // and torch.nn.MultiheadAttention's packed in_proj layout for cross-attention (SigLIP's head).
 import {
   add,
+  attention,
   concat,
   type Graph,
   gemm,
@@ -45,9 +46,9 @@ export function attentionProbs(q: Value, k: Value): Value {
   return softmax(mul(matmul(q, transposeLast2(k)), 1 / Math.sqrt(d)), -1);
 }
 
-/** softmax(q·kᵀ/√d)·v on [B, H, T, d] tensors. */
+/** softmax(q·kᵀ/√d)·v on [B, H, T, d] tensors (the engine's attention, with its cheaper backward). */
 export function scaledDotProductAttention(q: Value, k: Value, v: Value): Value {
-  return matmul(attentionProbs(q, k), v);
+  return attention(q, k, v).out;
 }
 
 // Self-attention probabilities of every MultiHeadAttention built into a graph, in build order
@@ -139,11 +140,11 @@ export class MultiHeadAttention extends Module {
       qh = applyRope(qh, { cos, sin });
       kh = applyRope(kh, { cos, sin });
     }
-    const probs = attentionProbs(qh, kh);
+    const { out, probs } = attention(qh, kh, splitHeads(v, this.heads));
     const list = attentionRecords.get(probs.graph) ?? [];
     attentionRecords.set(probs.graph, list);
     list.push(probs);
-    const o = mergeHeads(matmul(probs, splitHeads(v, this.heads)));
+    const o = mergeHeads(out);
     return this.getModule(this.names.o).forward(ctx, o);
   }
 }
