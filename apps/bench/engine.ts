@@ -55,8 +55,9 @@ interface Timed {
 }
 
 /** Mean and best of the timed runs, in seconds. */
+const mean = (t: number[]) => t.reduce((p, q) => p + q, 0) / t.length;
 const stats = (t: Timed) => ({
-  mean: t.times.reduce((p, q) => p + q, 0) / t.times.length,
+  mean: mean(t.times),
   best: Math.min(...t.times),
 });
 
@@ -155,21 +156,25 @@ function averagePeers(
 }
 
 log(
-  `ViT-S/16 ${base.layers} layers, batch ${base.batch}, ${threads} threads, warm-up to steady state, then ${reps} consecutive runs per workload, as the torch peer`,
+  `ViT-S/16 ${base.layers} layers, batch ${base.batch}, ${threads} threads, warm-up to steady state, then ${reps} consecutive runs per workload, as the torch peer; forward before and after the steps`,
 );
 const torchBefore = torchPeer();
 const fwdW = await forward();
 const loraW = await step("lora");
 const fullW = await step("full");
-await consecutive([fwdW.timed, loraW.timed, fullW.timed]);
+// The forward is timed before and after the steps (A B C A), so the step / forward ratios do not
+// hinge on the VM's speed in one stretch of seconds (it drifts by up to 20 % between minutes).
+await consecutive([fwdW.timed, loraW.timed, fullW.timed, fwdW.timed]);
 await E.releaseSessions();
 const [fs, ls, us] = [stats(fwdW.timed), stats(loraW.timed), stats(fullW.timed)];
+const fwdBefore = mean(fwdW.timed.times.slice(0, reps));
+const fwdAfter = mean(fwdW.timed.times.slice(reps));
 // Means are the headline figures (the torch peer reports means too); bests show the noise.
 const fwd = { s: fs.mean, compile: fwdW.compile };
 const lora = { s: ls.mean, compile: loraW.compile, nTrain: loraW.nTrain };
 const full = { s: us.mean, compile: fullW.compile };
 log(
-  `forward ${fs.mean.toFixed(3)} s (best ${fs.best.toFixed(3)}), LoRA ${ls.mean.toFixed(3)} s (best ${ls.best.toFixed(3)}), full ${us.mean.toFixed(3)} s (best ${us.best.toFixed(3)})`,
+  `forward ${fs.mean.toFixed(3)} s (before/after the steps ${f(fwdBefore)}/${f(fwdAfter)}, best ${fs.best.toFixed(3)}), LoRA ${ls.mean.toFixed(3)} s (best ${ls.best.toFixed(3)}), full ${us.mean.toFixed(3)} s (best ${us.best.toFixed(3)})`,
 );
 const peakRss = process.resourceUsage().maxRSS / 1024;
 const torch = averagePeers(torchBefore, torchBefore ? torchPeer() : undefined);
@@ -182,6 +187,8 @@ const result: Record<string, number | string | null> = {
   forward_best_s: fs.best,
   lora_step_best_s: ls.best,
   full_step_best_s: us.best,
+  forward_before_s: fwdBefore,
+  forward_after_s: fwdAfter,
   forward_warmup_s: fwdW.timed.warmup.join(" "),
   lora_step_warmup_s: loraW.timed.warmup.join(" "),
   full_step_warmup_s: fullW.timed.warmup.join(" "),
