@@ -2,7 +2,7 @@
 // forward is built from ordinary ops, and a CustomGradient node marks its result. ONNX sees an
 // Identity (which ORT removes); autodiff calls the node's rule instead of differentiating the
 // forward's nodes. Composites use it where knowing the whole expression gives a cheaper backward
-// than the chain of its ops' rules (ops/fused.ts).
+// than the chain of its ops' rules (ops/attention.ts).
 import type { Node, Value } from "../ir/graph.js";
 import { apply1, defineOp } from "./registry.js";
 
