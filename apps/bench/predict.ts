@@ -112,12 +112,12 @@ try {
   };
   const fmt = (x: number) => x.toFixed(3);
   process.stdout.write(
-    [
+    `${[
       `bench:predict — ${values.backbone}, ${values.method}, ${slices} × 3 × ${size}², best of ${repeats} (load ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)})`,
       `load plugin ${fmt(rows.load_plugin_s!)} s | predict ${fmt(rows.predict_s!)} s | heat map ${fmt(rows.heatmap_s!)} s | rollout ${fmt(rows.heatmap_rollout_s!)} s`,
       `export ${fmt(rows.export_s!)} s (${result.onnx_mb.toFixed(1)} MB, ${result.merged_layers} merged, ${result.unmerged_layers} unmerged) | plain ORT run ${fmt(rows.onnx_run_s!)} s`,
       `two tasks, model weights in memory: ${(shared / 1e6).toFixed(1)} MB shared vs ${(separate / 1e6).toFixed(1)} MB separate`,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -65,7 +65,7 @@ export class LoraLayer extends AdapterLayer {
     ]);
   }
 
-  protected delta(ctx: BuildContext, x: Value, name: string, base: Value): Value {
+  protected delta(ctx: BuildContext, x: Value, name: string, _base: Value): Value {
     const s = this.settings.get(name) as LoraAdapterSettings & { scaling: number };
     const a = ctx.param((this.loraA.get(name) as Weight).weight);
     const b = ctx.param((this.loraB.get(name) as Weight).weight);
