@@ -3,7 +3,14 @@ import { test } from "node:test";
 import { FINDINGS } from "../taxonomy.js";
 import { CAVITY_CENTER } from "./geometry.js";
 import { ANATOMY_LABELS as A, HEMORRHAGE_LABELS as H } from "./labels.js";
-import { defaultSpacing, renderHeadCt, type ScanGeometry, scanAffine, voxelToHead } from "./render.js";
+import {
+  blurInPlane,
+  defaultSpacing,
+  renderHeadCt,
+  type ScanGeometry,
+  scanAffine,
+  voxelToHead,
+} from "./render.js";
 import { sampleHeadCt } from "./sample.js";
 import type { HeadCtCase, Lesion, Vec3 } from "./spec.js";
 
@@ -295,4 +302,42 @@ test("hydrocephalus enlarges both lateral ventricles; asymmetric ventricles diff
   assert.ok(ratio > 1.3 * baseRatio, JSON.stringify({ base, asym }));
   const atrophy = ventricleVolumes(render(["generalized_atrophy"]).r.anatomy.data as Uint8Array);
   assert.ok(atrophy.left > base.left && atrophy.right > base.right);
+});
+
+test("blurInPlane equals a direct 2-D Gaussian sum with clamped edges, slice by slice", () => {
+  // Independent reference: the non-separable double sum over the clamped neighbourhood, in float64.
+  const kernel = (s: number) => {
+    const r = Math.max(1, Math.ceil(3 * s));
+    const w = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * s * s)));
+    const z = w.reduce((a, b) => a + b, 0);
+    return { r, w: w.map((x) => x / z) };
+  };
+  for (const [nx, ny, nz, sx, sy] of [
+    [16, 12, 2, 0.45, 0.9],
+    [5, 6, 2, 2.5, 0.5], // the x radius exceeds the row
+    [9, 4, 1, 0.02, 1.3], // no blur along x
+  ] as const) {
+    const v = Float32Array.from({ length: nx * ny * nz }, (_, i) => Math.sin(i * 0.37) * 900 + (i % 7) * 11);
+    const src = Float64Array.from(v);
+    blurInPlane(v, nx, ny, nz, sx, sy);
+    const kx = sx >= 0.05 ? kernel(sx) : { r: 0, w: [1] };
+    const ky = sy >= 0.05 ? kernel(sy) : { r: 0, w: [1] };
+    const clamp = (a: number, n: number) => Math.min(n - 1, Math.max(0, a));
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          let ref = 0;
+          for (let b = -ky.r; b <= ky.r; b++)
+            for (let a = -kx.r; a <= kx.r; a++)
+              ref +=
+                ky.w[b + ky.r]! *
+                kx.w[a + kx.r]! *
+                src[k * nx * ny + clamp(j + b, ny) * nx + clamp(i + a, nx)]!;
+          const got = v[k * nx * ny + j * nx + i]!;
+          assert.ok(
+            Math.abs(got - ref) < 1e-3,
+            `${nx}x${ny} σ ${sx},${sy} at ${i},${j},${k}: ${got} vs ${ref}`,
+          );
+        }
+  }
 });

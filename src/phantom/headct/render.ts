@@ -240,7 +240,12 @@ function gaussianKernel(sigma: number): Float32Array {
   return k;
 }
 
-/** Separable Gaussian blur within each slice (edges clamped), one slice copy per pass. */
+/**
+ * Separable Gaussian blur within each slice (edges clamped). Each pass writes every output once
+ * from a copy (x: a row padded with its edge values, so the taps need no bounds tests; y: the
+ * slice), summing the taps in the same order and with the same roundings as the accumulate-in-
+ * place version before it (x in double, y in float32 after each tap), so images are unchanged.
+ */
 export function blurInPlane(
   v: Float32Array,
   nx: number,
@@ -250,43 +255,42 @@ export function blurInPlane(
   sy: number,
 ): void {
   const plane = nx * ny;
-  const slab = new Float32Array(plane);
   const kx = sx >= 0.05 ? gaussianKernel(sx) : null;
   const ky = sy >= 0.05 ? gaussianKernel(sy) : null;
+  const rx = kx ? (kx.length - 1) >> 1 : 0;
+  const padded = new Float32Array(nx + 2 * rx);
+  const slab = new Float32Array(plane);
+  const rows = new Int32Array(ky ? ky.length : 0);
   for (let kz = 0; kz < nz; kz++) {
     const o = kz * plane;
     if (kx) {
-      slab.set(v.subarray(o, o + plane));
-      const r = (kx.length - 1) >> 1;
+      const taps = kx.length;
       for (let j = 0; j < ny; j++) {
-        const row = j * nx;
+        const row = o + j * nx;
+        padded.fill(v[row]!, 0, rx);
+        padded.set(v.subarray(row, row + nx), rx);
+        padded.fill(v[row + nx - 1]!, rx + nx);
         for (let i = 0; i < nx; i++) {
           let acc = 0;
-          if (i >= r && i + r < nx) {
-            const base = row + i - r;
-            for (let t = 0; t < kx.length; t++) acc += kx[t]! * slab[base + t]!;
-          } else {
-            for (let t = -r; t <= r; t++) {
-              const ii = i + t < 0 ? 0 : i + t >= nx ? nx - 1 : i + t;
-              acc += kx[t + r]! * slab[row + ii]!;
-            }
-          }
-          v[o + row + i] = acc;
+          for (let t = 0; t < taps; t++) acc += kx[t]! * padded[i + t]!;
+          v[row + i] = acc;
         }
       }
     }
     if (ky) {
-      // Along y, whole rows at a time: contiguous reads instead of a stride of nx.
       slab.set(v.subarray(o, o + plane));
       const r = (ky.length - 1) >> 1;
+      const taps = ky.length;
       for (let j = 0; j < ny; j++) {
+        for (let t = 0; t < taps; t++) {
+          const jj = j + t - r;
+          rows[t] = (jj < 0 ? 0 : jj >= ny ? ny - 1 : jj) * nx;
+        }
         const out = o + j * nx;
-        v.fill(0, out, out + nx);
-        for (let t = -r; t <= r; t++) {
-          const jj = j + t < 0 ? 0 : j + t >= ny ? ny - 1 : j + t;
-          const w = ky[t + r]!;
-          const src = jj * nx;
-          for (let i = 0; i < nx; i++) v[out + i]! += w * slab[src + i]!;
+        for (let i = 0; i < nx; i++) {
+          let acc = 0;
+          for (let t = 0; t < taps; t++) acc = Math.fround(acc + ky[t]! * slab[rows[t]! + i]!);
+          v[out + i] = acc;
         }
       }
     }
