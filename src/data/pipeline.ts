@@ -200,7 +200,8 @@ function prepare(images: readonly Volume[], c: PreprocessConfig): { input: Model
   return { input: { views, scan }, geometry: { reference, scanToWorld: first.affine } };
 }
 
-function concatFlat(parts: Float32Array[]): Float32Array {
+/** The arrays end to end in one new array. */
+export function concatFlat(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { maskOfColumn } from "../../config/columns.js";
 import { type PreprocessConfig, preprocessConfig } from "../../data/config.js";
 import { readManifest } from "../../data/manifest.js";
-import { prepareCase } from "../../data/pipeline.js";
+import { concatFlat, prepareCase } from "../../data/pipeline.js";
 import { epochOrder } from "../../data/prefetch.js";
 import {
   AdamW,
@@ -168,21 +168,11 @@ async function loadSlices(
     }
   }
   return {
-    data: joined(parts),
-    labels: labelColumn !== undefined ? joined(labelParts) : null,
+    data: concatFlat(parts),
+    labels: labelColumn !== undefined ? concatFlat(labelParts) : null,
     count,
     scans: cases.length,
   };
-}
-
-function joined(parts: readonly Float32Array[]): Float32Array {
-  const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    data.set(p, o);
-    o += p.length;
-  }
-  return data;
 }
 
 function checkOptions(o: PretrainOptions): void {
